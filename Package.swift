@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SafetyPipeline",
+    products: [
+        .executable(name: "safety-ingest", targets: ["safety-ingest"]),
+        .executable(name: "safety-package", targets: ["safety-package"]),
+        .executable(name: "safety-indicators", targets: ["safety-indicators"]),
+        .executable(name: "safety-report", targets: ["safety-report"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries, used directly: module map and shim only.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+
+        // The pure core: standard library only.
+        .target(name: "SafetyCore", path: "Sources/SafetyCore"),
+
+        // Streaming I/O: bytes in, records out, files written whole.
+        .target(name: "SafetyIO",
+                dependencies: ["SafetyCore", "CZlib", "CLibXML2",
+                               .product(name: "Yams", package: "Yams")],
+                path: "Sources/SafetyIO"),
+
+        // Shared command-line options and the single exit path.
+        .target(name: "SafetyCLI",
+                dependencies: ["SafetyIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                path: "Sources/SafetyCLI"),
+
+        // Thin executables.
+        .executableTarget(name: "safety-ingest",
+                          dependencies: ["SafetyCLI"],
+                          path: "Sources/safety-ingest"),
+        .executableTarget(name: "safety-package",
+                          dependencies: ["SafetyCLI"],
+                          path: "Sources/safety-package"),
+        .executableTarget(name: "safety-indicators",
+                          dependencies: ["SafetyCLI"],
+                          path: "Sources/safety-indicators"),
+        .executableTarget(name: "safety-report",
+                          dependencies: ["SafetyCLI"],
+                          path: "Sources/safety-report"),
+
+        // Tests.
+        .testTarget(name: "SafetyCoreTests", dependencies: ["SafetyCore"], path: "Tests/SafetyCoreTests"),
+        .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO"], path: "Tests/SafetyIOTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO"], path: "Tests/EndToEndTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,153 @@
+/// How one department's export maps onto the common format: file layout, record kind,
+/// and which column or XML path feeds each common field. Parsed from
+/// `Pipelines/<pipeline>/mappings/<department>.yaml`; adding a department adds a file, not code.
+///
+/// Example (CSV): `fields: {id: 隐患编号, found_date: 发现日期, listed: {from: 是否挂牌, values: {挂牌: 是}}}`.
+/// Example (XML): `xml: {namespaces: {t: "urn:jj"}, record: /t:Export/t:Accident}` with
+/// `fields: {id: "@id", deaths: "t:Casualties/t:Deaths"}` — paths relative to the record element.
+public struct DepartmentMapping: Sendable, Hashable, Decodable {
+    public enum Format: String, Sendable, Hashable, Decodable { case csv, xml }
+
+    /// CSV layout: delimiter, the header's line, rows to skip.
+    public struct CSVLayout: Sendable, Hashable, Decodable {
+        /// One character: `,`, `;` or a tab.
+        public var delimiter: String = ","
+        /// 1-based line of the header; rows above it (titles) are skipped and logged.
+        public var headerRow: Int = 1
+        /// Rows whose first cell is one of these (合计, 小计) are skipped and logged, never counted.
+        public var skipRowsWhereFirstCell: [String] = []
+
+        enum CodingKeys: String, CodingKey {
+            case delimiter, headerRow = "header_row", skipRowsWhereFirstCell = "skip_rows_where_first_cell"
+        }
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            delimiter = try c.decodeIfPresent(String.self, forKey: .delimiter) ?? ","
+            headerRow = try c.decodeIfPresent(Int.self, forKey: .headerRow) ?? 1
+            skipRowsWhereFirstCell = try c.decodeIfPresent([String].self, forKey: .skipRowsWhereFirstCell) ?? []
+        }
+    }
+
+    /// XML layout: namespace prefixes used in paths, and the absolute path of the record element.
+    public struct XMLLayout: Sendable, Hashable, Decodable {
+        public var namespaces: [String: String] = [:]
+        public var record: String
+    }
+
+    /// Where the export date comes from; never the file's modification time.
+    public struct ExportDateRule: Sendable, Hashable, Decodable {
+        public var column: String?
+        public var constant: String?
+        /// A regular expression whose first capture in the file name is a date (`(\d{8})`).
+        public var fileNamePattern: String?
+
+        enum CodingKeys: String, CodingKey { case column, constant, fileNamePattern = "file_name_pattern" }
+    }
+
+    /// One common field's origin: a source column or path, or a constant; with a value map
+    /// (applied to the trimmed text) and, for money, the source unit.
+    public struct FieldRule: Sendable, Hashable, Decodable {
+        public var from: String?
+        public var constant: String?
+        public var values: [String: String] = [:]
+        public var unit: MoneyUnit?
+
+        enum CodingKeys: String, CodingKey { case from, constant, values, unit }
+
+        public init(from decoder: any Decoder) throws {
+            if let single = try? decoder.singleValueContainer().decode(String.self) {
+                from = single
+                return
+            }
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            from = try c.decodeIfPresent(String.self, forKey: .from)
+            constant = try c.decodeIfPresent(String.self, forKey: .constant)
+            values = try c.decodeIfPresent([String: String].self, forKey: .values) ?? [:]
+            unit = try c.decodeIfPresent(MoneyUnit.self, forKey: .unit)
+        }
+    }
+
+    /// The exporting department, written as `source` in the common format.
+    public var department: String
+    public var kind: RecordKind
+    public var format: Format
+    /// Text encoding of a CSV export: utf-8, gb18030, gbk, utf-16 (BOM detected).
+    public var encoding: String
+    /// Glob selecting members when the export is an archive (`enforcement-*.csv`).
+    public var members: String?
+    public var csv: CSVLayout
+    public var xml: XMLLayout?
+    public var exportDate: ExportDateRule
+    public var fields: [String: FieldRule]
+
+    enum CodingKeys: String, CodingKey {
+        case department, kind, format, encoding, members, csv, xml, exportDate = "export_date", fields
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        department = try c.decode(String.self, forKey: .department)
+        kind = try c.decode(RecordKind.self, forKey: .kind)
+        format = try c.decode(Format.self, forKey: .format)
+        encoding = try c.decodeIfPresent(String.self, forKey: .encoding) ?? "utf-8"
+        members = try c.decodeIfPresent(String.self, forKey: .members)
+        csv = try c.decodeIfPresent(CSVLayout.self, forKey: .csv) ?? CSVLayout()
+        xml = try c.decodeIfPresent(XMLLayout.self, forKey: .xml)
+        exportDate = try c.decode(ExportDateRule.self, forKey: .exportDate)
+        fields = try c.decode([String: FieldRule].self, forKey: .fields)
+    }
+
+    /// Problems that make the mapping unusable, one sentence each; empty when it is sound.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        let known = Set(RecordSchema.body(of: kind).map(\.name) + ["id"])
+        for name in fields.keys.sorted() where !known.contains(name) {
+            problems.append("field \"\(name)\" is not a \(kind.rawValue) field; known: \(known.sorted().joined(separator: ", "))")
+        }
+        for field in RecordSchema.body(of: kind) + [RecordSchema.head[0]] where field.required && field.name != "grade" {
+            if fields[field.name] == nil { problems.append("required field \"\(field.name)\" has no rule") }
+        }
+        for (name, rule) in fields.sorted(by: { $0.key < $1.key }) where (rule.from == nil) == (rule.constant == nil) {
+            problems.append("field \"\(name)\" needs exactly one of from or constant")
+        }
+        let dateSources = [exportDate.column, exportDate.constant, exportDate.fileNamePattern].compactMap { $0 }
+        if dateSources.count != 1 { problems.append("export_date needs exactly one of column, constant or file_name_pattern") }
+        if format == .xml && xml == nil { problems.append("format xml needs an xml section with record") }
+        if csv.delimiter.unicodeScalars.count != 1 || !csv.delimiter.unicodeScalars.first!.isASCII {
+            problems.append("csv delimiter must be one ASCII character")
+        }
+        return problems
+    }
+}
+
+extension DepartmentMapping.ExportDateRule {
+    /// The export date fixed for a whole file (constant or from the file name); nil when it
+    /// comes from a column. Throws a sentence when the rule cannot give a date for this file.
+    public func fileDate(fileName: String) throws(MappingProblem) -> LocalDate? {
+        if let constant {
+            guard case .success(let date) = DateText.parse(constant) else {
+                throw MappingProblem("export_date constant \"\(constant)\" is not a date")
+            }
+            return date
+        }
+        if let fileNamePattern {
+            guard let regex = try? Regex(fileNamePattern) else {
+                throw MappingProblem("export_date file_name_pattern \"\(fileNamePattern)\" is not a valid regular expression")
+            }
+            guard let match = fileName.firstMatch(of: regex), match.output.count > 1,
+                  let captured = match.output[1].substring,
+                  case .success(let date) = DateText.parse(String(captured)) else {
+                throw MappingProblem("file name \"\(fileName)\" does not carry an export date matching \(fileNamePattern)")
+            }
+            return date
+        }
+        return nil
+    }
+}
+
+/// A sentence saying why a mapping or pipeline file cannot be used.
+public struct MappingProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

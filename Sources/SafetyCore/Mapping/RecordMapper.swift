@@ -1,0 +1,64 @@
+/// One record as a decoder read it: the texts of the source keys a mapping asked for, in order.
+public struct RawRecord: Sendable {
+    public var position: SourcePosition
+    /// Aligned with `RecordMapper.sourceKeys`; nil where the source had no such column or path.
+    public var values: [String?]
+
+    public init(position: SourcePosition, values: [String?]) {
+        self.position = position
+        self.values = values
+    }
+}
+
+/// Turns raw records into typed records of the common format, or rejections, by one mapping.
+public struct RecordMapper: Sendable {
+    public let mapping: DepartmentMapping
+    public let regions: CodeList
+    public let sectors: CodeList
+    /// The distinct columns or XML paths the decoder must deliver, in a fixed order.
+    public let sourceKeys: [String]
+    private let slots: [String: Int]
+    private let exportDateSlot: Int?
+    private let units: [String: MoneyUnit]
+
+    public init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList) {
+        self.mapping = mapping
+        self.regions = regions
+        self.sectors = sectors
+        var keys: [String] = []
+        var slots: [String: Int] = [:]
+        func slot(for key: String) -> Int {
+            if let index = keys.firstIndex(of: key) { return index }
+            keys.append(key)
+            return keys.count - 1
+        }
+        for (field, rule) in mapping.fields.sorted(by: { $0.key < $1.key }) {
+            if let from = rule.from { slots[field] = slot(for: from) }
+        }
+        exportDateSlot = mapping.exportDate.column.map { slot(for: $0) }
+        self.sourceKeys = keys
+        self.slots = slots
+        self.units = mapping.fields.compactMapValues(\.unit)
+    }
+
+    /// Maps one raw record; `fileExportDate` is the export date when it comes from the
+    /// mapping's constant or the file name rather than a column.
+    public func map(_ raw: RawRecord, fileExportDate: LocalDate?) -> Result<NormalizedRecord, Rejection> {
+        var reader = FieldReader(position: raw.position, regions: regions, sectors: sectors, units: units) { field in
+            switch field {
+            case "source": return mapping.department
+            case "export_date":
+                if let slot = exportDateSlot { return raw.values[slot] }
+                return fileExportDate?.description
+            default:
+                guard let rule = mapping.fields[field] else { return nil }
+                let text: String?
+                if let constant = rule.constant { text = constant } else if let slot = slots[field] { text = raw.values[slot] } else { text = nil }
+                guard let text else { return nil }
+                let trimmed = TextCleaning.trimmed(text)
+                return rule.values[trimmed] ?? trimmed
+            }
+        }
+        return RecordSchema.read(mapping.kind, from: &reader, position: raw.position)
+    }
+}

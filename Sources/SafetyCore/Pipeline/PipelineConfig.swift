@@ -1,0 +1,101 @@
+/// A pipeline file (`Pipelines/<name>/pipeline.yaml`): the city's code lists, which mapping reads
+/// which export, the reporting periods, and limits. Paths are relative to the pipeline folder.
+///
+/// Example: `report_period: 2020-YTD-10`, a campaign `{name: 百日除患铸安, start: 2020-07-20, days: 100}`,
+/// and `exports: [{files: "jiaojing-accidents-*.xml.gz", mapping: mappings/jiaojing-accidents.yaml}]`.
+public struct PipelineConfig: Sendable, Decodable {
+    /// A named campaign period (专项行动), given by start and either end or a number of days.
+    public struct Campaign: Sendable, Decodable, Hashable {
+        public var name: String
+        public var start: String
+        public var end: String?
+        public var days: Int?
+    }
+
+    /// Export files matching a glob are read with one mapping.
+    public struct ExportRule: Sendable, Decodable, Hashable {
+        public var files: String
+        public var mapping: String
+    }
+
+    public var name: String
+    /// The place name used in sentences (全市 refers to it).
+    public var title: String
+    /// The period the bulletin's 总体形势 describes, e.g. `2020-YTD-10`.
+    public var reportPeriod: String
+    /// Further periods to compute beside the report period and the campaigns.
+    public var periods: [String]
+    public var campaigns: [Campaign]
+    /// The sector the bulletin's first sentence is about (道路交通运输).
+    public var focusSector: String
+    public var sectors: [CodeList.Entry]
+    public var regions: [CodeList.Entry]
+    public var exports: [ExportRule]
+    /// An export whose rejected share exceeds this fails its run (0.05 = 5%).
+    public var maxRejectRate: Double
+
+    enum CodingKeys: String, CodingKey {
+        case name, title, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
+        case sectors, regions, exports, maxRejectRate = "max_reject_rate"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        title = try c.decodeIfPresent(String.self, forKey: .title) ?? name
+        reportPeriod = try c.decode(String.self, forKey: .reportPeriod)
+        periods = try c.decodeIfPresent([String].self, forKey: .periods) ?? []
+        campaigns = try c.decodeIfPresent([Campaign].self, forKey: .campaigns) ?? []
+        focusSector = try c.decode(String.self, forKey: .focusSector)
+        sectors = try c.decode([CodeList.Entry].self, forKey: .sectors)
+        regions = try c.decode([CodeList.Entry].self, forKey: .regions)
+        exports = try c.decode([ExportRule].self, forKey: .exports)
+        maxRejectRate = try c.decodeIfPresent(Double.self, forKey: .maxRejectRate) ?? 0.05
+    }
+
+    public var sectorList: CodeList { CodeList(sectors) }
+    public var regionList: CodeList { CodeList(regions) }
+
+    /// Resolves a period name: a campaign's name, or `2020-10`, `2020Q3`, `2020`, `2020-YTD-10`.
+    public func period(named text: String) throws(MappingProblem) -> ReportingPeriod {
+        if let campaign = campaigns.first(where: { $0.name == text }) {
+            guard case .success(let start) = DateText.parse(campaign.start) else {
+                throw MappingProblem("campaign \(campaign.name): start \"\(campaign.start)\" is not a date")
+            }
+            let end: LocalDate
+            if let text = campaign.end, case .success(let date) = DateText.parse(text), campaign.days == nil {
+                end = date
+            } else if let days = campaign.days, days > 0, campaign.end == nil {
+                end = start.adding(days: days - 1)
+            } else {
+                throw MappingProblem("campaign \(campaign.name): give either an end date or a number of days")
+            }
+            guard start <= end else { throw MappingProblem("campaign \(campaign.name) ends before it starts") }
+            return ReportingPeriod(kind: .campaign, name: campaign.name, start: start, end: end)
+        }
+        guard let period = ReportingPeriod(parsing: text) else {
+            throw MappingProblem("period \"\(text)\" is not a campaign of this pipeline nor one of 2020-10, 2020Q3, 2020, 2020-YTD-10")
+        }
+        return period
+    }
+
+    /// The report period, the campaigns, then the extra periods, without repeats.
+    public func reportingPeriods() throws(MappingProblem) -> [ReportingPeriod] {
+        var result: [ReportingPeriod] = []
+        for name in [reportPeriod] + campaigns.map(\.name) + periods {
+            let period = try period(named: name)
+            if !result.contains(where: { $0.name == period.name }) { result.append(period) }
+        }
+        return result
+    }
+
+    /// Problems that make the pipeline file unusable, one sentence each.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        do { _ = try reportingPeriods() } catch { problems.append(error.description) }
+        if sectorList.canonical(focusSector) == nil { problems.append("focus_sector \"\(focusSector)\" is not in sectors") }
+        if !(0...1).contains(maxRejectRate) { problems.append("max_reject_rate must be between 0 and 1") }
+        if exports.isEmpty { problems.append("exports is empty") }
+        return problems
+    }
+}

@@ -1,0 +1,175 @@
+/// One column of the common format: its name, Table Schema type and meaning.
+public struct SchemaField: Sendable, Hashable {
+    public let name: String
+    /// Frictionless Table Schema type: string, integer, number, date, boolean.
+    public let type: String
+    public let required: Bool
+    public let minimum: Int?
+    public let allowed: [String]?
+    public let description: String
+
+    init(_ name: String, _ type: String, required: Bool = true, minimum: Int? = nil,
+         allowed: [String]? = nil, _ description: String) {
+        self.name = name; self.type = type; self.required = required; self.minimum = minimum
+        self.allowed = allowed; self.description = description
+    }
+}
+
+/// The columns of each record kind's normalized CSV file, in order, and the conversions
+/// between typed records and rows. `datapackage.json` is generated from these definitions.
+public enum RecordSchema {
+    static let head: [SchemaField] = [
+        SchemaField("id", "string", "the record's id in the exporting department's system"),
+        SchemaField("source", "string", "the exporting department"),
+        SchemaField("export_date", "date", "the date the department produced the export"),
+    ]
+    static let tail: [SchemaField] = [
+        SchemaField("source_file", "string", "the export file the record was read from"),
+        SchemaField("source_member", "string", required: false, "the archive member, when the file is an archive"),
+        SchemaField("source_line", "integer", minimum: 1, "the line where the record begins in the file or member"),
+        SchemaField("source_record", "integer", minimum: 1, "the record's ordinal in the file or member"),
+    ]
+
+    public static func fields(of kind: RecordKind) -> [SchemaField] {
+        head + body(of: kind) + tail
+    }
+
+    /// The primary key of each kind's table: one department's record as of one export.
+    public static let primaryKey = ["source", "id", "export_date"]
+
+    static func body(of kind: RecordKind) -> [SchemaField] {
+        switch kind {
+        case .accident:
+            return [
+                SchemaField("date", "date", "date the accident happened"),
+                SchemaField("region", "string", "township or subdistrict (乡镇/街道)"),
+                SchemaField("sector", "string", "sector (行业领域)"),
+                SchemaField("deaths", "integer", minimum: 0, "deaths (死亡人数)"),
+                SchemaField("serious_injuries", "integer", minimum: 0, "serious injuries incl. acute industrial poisoning (重伤人数)"),
+                SchemaField("minor_injuries", "integer", minimum: 0, "minor injuries (轻伤人数)"),
+                SchemaField("direct_loss_wan_yuan", "number", "direct economic loss in 万元, exact"),
+                SchemaField("grade", "string", allowed: SeverityGrade.allCases.map(\.rawValue), "severity grade (事故等级), derived"),
+            ]
+        case .hazard:
+            return [
+                SchemaField("found_date", "date", "date the hazard was identified"),
+                SchemaField("region", "string", "township or subdistrict"),
+                SchemaField("sector", "string", "sector"),
+                SchemaField("enterprise", "string", "the enterprise or site"),
+                SchemaField("level", "string", allowed: HazardLevel.allCases.map(\.rawValue), "hazard level (隐患等级)"),
+                SchemaField("rectified_date", "date", required: false, "date rectification was accepted; empty while open"),
+                SchemaField("deadline", "date", required: false, "rectification deadline"),
+                SchemaField("listed", "boolean", "listed for supervision (挂牌督办)"),
+                SchemaField("listing_batch", "string", required: false, "listing batch (挂牌批次)"),
+            ]
+        case .enforcement:
+            return [
+                SchemaField("date", "date", "date of the decision"),
+                SchemaField("region", "string", "township or subdistrict"),
+                SchemaField("sector", "string", "sector"),
+                SchemaField("enterprise", "string", "the party"),
+                SchemaField("action", "string", allowed: EnforcementAction.allCases.map(\.rawValue), "what was imposed"),
+                SchemaField("fine_yuan", "number", "fine in 元, exact; 0 when none"),
+            ]
+        case .inspection:
+            return [
+                SchemaField("date", "date", "date of the inspection"),
+                SchemaField("region", "string", "township or subdistrict"),
+                SchemaField("sector", "string", "sector"),
+                SchemaField("enterprise", "string", "the enterprise inspected"),
+                SchemaField("group_id", "string", "the inspection group sortie (检查组批次)"),
+            ]
+        case .drill:
+            return [
+                SchemaField("date", "date", "date of the drill"),
+                SchemaField("region", "string", "township or subdistrict"),
+                SchemaField("name", "string", "what was drilled"),
+                SchemaField("participants", "integer", minimum: 0, "participants (参加人次)"),
+                SchemaField("funds_yuan", "number", "funds spent in 元, exact"),
+                SchemaField("city_wide", "boolean", "a city-wide comprehensive drill (全市性综合演练)"),
+            ]
+        }
+    }
+
+    /// The record's values in column order.
+    public static func row(_ record: NormalizedRecord) -> [String] {
+        let p = record.provenance
+        let head = [id(of: record), p.source, p.exportDate.description]
+        let tail = [p.position.file, p.position.member ?? "", String(p.position.line), String(p.position.record)]
+        let body: [String]
+        switch record {
+        case .accident(let r):
+            body = [r.date.description, r.region, r.sector, String(r.deaths), String(r.seriousInjuries),
+                    String(r.minorInjuries), ExactDecimal.wanYuan(fen: r.directLossFen).description, r.grade.rawValue]
+        case .hazard(let r):
+            body = [r.foundDate.description, r.region, r.sector, r.enterprise, r.level.rawValue,
+                    r.rectifiedDate?.description ?? "", r.deadline?.description ?? "", String(r.listed), r.listingBatch]
+        case .enforcement(let r):
+            body = [r.date.description, r.region, r.sector, r.enterprise, r.action.rawValue,
+                    ExactDecimal.yuan(fen: r.fineFen).description]
+        case .inspection(let r):
+            body = [r.date.description, r.region, r.sector, r.enterprise, r.groupID]
+        case .drill(let r):
+            body = [r.date.description, r.region, r.name, String(r.participants),
+                    ExactDecimal.yuan(fen: r.fundsFen).description, String(r.cityWide)]
+        }
+        return head + body + tail
+    }
+
+    static func id(of record: NormalizedRecord) -> String {
+        switch record {
+        case .accident(let r): r.id
+        case .hazard(let r): r.id
+        case .enforcement(let r): r.id
+        case .inspection(let r): r.id
+        case .drill(let r): r.id
+        }
+    }
+
+    /// Builds a typed record of `kind` from named text fields, or the first rejection.
+    /// `provenance` is completed with the `source` and `export_date` fields read here.
+    public static func read(_ kind: RecordKind, from reader: inout FieldReader,
+                            position: SourcePosition) -> Result<NormalizedRecord, Rejection> {
+        let id = reader.text("id")
+        let source = reader.text("source")
+        let exportDate = reader.date("export_date")
+        let provenance = Provenance(source: source, exportDate: exportDate, position: position)
+        let record: NormalizedRecord
+        switch kind {
+        case .accident:
+            record = .accident(AccidentRecord(
+                id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
+                sector: reader.sector(), deaths: reader.count("deaths"),
+                seriousInjuries: reader.count("serious_injuries"), minorInjuries: reader.count("minor_injuries"),
+                directLossFen: reader.fen("direct_loss_wan_yuan", unit: .wanYuan)))
+        case .hazard:
+            let found = reader.date("found_date")
+            let rectified = reader.optionalDate("rectified_date")
+            if let rectified, rectified < found {
+                reader.fail("rectified_date", rectified.description, .rectifiedBeforeFound(found: found))
+            }
+            record = .hazard(HazardRecord(
+                id: id, provenance: provenance, foundDate: found, region: reader.region(), sector: reader.sector(),
+                enterprise: reader.text("enterprise"), level: reader.choice("level", as: HazardLevel.self) ?? .general,
+                rectifiedDate: rectified, deadline: reader.optionalDate("deadline"),
+                listed: reader.bool("listed"), listingBatch: reader.text("listing_batch", required: false)))
+        case .enforcement:
+            record = .enforcement(EnforcementRecord(
+                id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
+                sector: reader.sector(), enterprise: reader.text("enterprise"),
+                action: reader.choice("action", as: EnforcementAction.self) ?? .fine,
+                fineFen: reader.fen("fine_yuan", unit: .yuan)))
+        case .inspection:
+            record = .inspection(InspectionRecord(
+                id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
+                sector: reader.sector(), enterprise: reader.text("enterprise"), groupID: reader.text("group_id")))
+        case .drill:
+            record = .drill(DrillRecord(
+                id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
+                name: reader.text("name"), participants: reader.count("participants"),
+                fundsFen: reader.fen("funds_yuan", unit: .yuan), cityWide: reader.bool("city_wide")))
+        }
+        if let rejection = reader.rejection { return .failure(rejection) }
+        return .success(record)
+    }
+}

@@ -1,0 +1,161 @@
+/// The kinds of record in the common format; each is one CSV file of the data package.
+public enum RecordKind: String, Sendable, Hashable, CaseIterable, Decodable {
+    case accident, hazard, enforcement, inspection, drill
+}
+
+/// A production-safety accident (生产安全事故) with its casualties and loss.
+///
+/// Example: a road traffic accident on 2020-03-14 in 女山湖镇 with 1 death, 0 serious injuries
+/// and a direct loss of 3.2万元 (3,200,000 fen) is graded 一般.
+public struct AccidentRecord: Hashable, Sendable {
+    public var id: String
+    public var provenance: Provenance
+    public var date: LocalDate
+    public var region: String
+    public var sector: String
+    public var deaths: Int
+    public var seriousInjuries: Int
+    public var minorInjuries: Int
+    /// Direct economic loss (直接经济损失) in fen, exact.
+    public var directLossFen: Int64
+    public var grade: SeverityGrade { SeverityGrade(deaths: deaths, seriousInjuries: seriousInjuries, directLossFen: directLossFen) }
+
+    public init(id: String, provenance: Provenance, date: LocalDate, region: String, sector: String,
+                deaths: Int, seriousInjuries: Int, minorInjuries: Int, directLossFen: Int64) {
+        self.id = id; self.provenance = provenance; self.date = date; self.region = region; self.sector = sector
+        self.deaths = deaths; self.seriousInjuries = seriousInjuries; self.minorInjuries = minorInjuries
+        self.directLossFen = directLossFen
+    }
+}
+
+/// Hazard level (隐患等级).
+public enum HazardLevel: String, Sendable, Hashable, CaseIterable {
+    case general = "一般"
+    case major = "重大"
+}
+
+/// An identified accident hazard (事故隐患) and its rectification (整改).
+public struct HazardRecord: Hashable, Sendable {
+    public var id: String
+    public var provenance: Provenance
+    public var foundDate: LocalDate
+    public var region: String
+    public var sector: String
+    public var enterprise: String
+    public var level: HazardLevel
+    /// Date rectification was accepted; nil while open.
+    public var rectifiedDate: LocalDate?
+    public var deadline: LocalDate?
+    /// Listed for supervision by the safety committee (挂牌督办).
+    public var listed: Bool
+    /// The listing batch (批次), empty when not listed.
+    public var listingBatch: String
+
+    public init(id: String, provenance: Provenance, foundDate: LocalDate, region: String, sector: String,
+                enterprise: String, level: HazardLevel, rectifiedDate: LocalDate?, deadline: LocalDate?,
+                listed: Bool, listingBatch: String) {
+        self.id = id; self.provenance = provenance; self.foundDate = foundDate; self.region = region
+        self.sector = sector; self.enterprise = enterprise; self.level = level
+        self.rectifiedDate = rectifiedDate; self.deadline = deadline; self.listed = listed
+        self.listingBatch = listingBatch
+    }
+}
+
+/// What an enforcement decision imposed (执法处理措施).
+public enum EnforcementAction: String, Sendable, Hashable, CaseIterable {
+    case fine
+    /// 责令停产停业整顿
+    case suspension
+    /// 关闭取缔
+    case closure
+    /// 暂扣或吊销证照
+    case licenceSuspendedOrRevoked = "licence_suspended_or_revoked"
+    /// 责令限期整改
+    case rectificationOrder = "rectification_order"
+}
+
+/// One enforcement decision on one violation (违法违规行为).
+public struct EnforcementRecord: Hashable, Sendable {
+    public var id: String
+    public var provenance: Provenance
+    public var date: LocalDate
+    public var region: String
+    public var sector: String
+    public var enterprise: String
+    public var action: EnforcementAction
+    /// Fine imposed in fen; zero when none.
+    public var fineFen: Int64
+
+    public init(id: String, provenance: Provenance, date: LocalDate, region: String, sector: String,
+                enterprise: String, action: EnforcementAction, fineFen: Int64) {
+        self.id = id; self.provenance = provenance; self.date = date; self.region = region
+        self.sector = sector; self.enterprise = enterprise; self.action = action; self.fineFen = fineFen
+    }
+}
+
+/// One enterprise inspected by one inspection group sortie (检查组批次).
+public struct InspectionRecord: Hashable, Sendable {
+    public var id: String
+    public var provenance: Provenance
+    public var date: LocalDate
+    public var region: String
+    public var sector: String
+    public var enterprise: String
+    /// The inspection group sortie; groups are counted as distinct ids.
+    public var groupID: String
+
+    public init(id: String, provenance: Provenance, date: LocalDate, region: String, sector: String,
+                enterprise: String, groupID: String) {
+        self.id = id; self.provenance = provenance; self.date = date; self.region = region
+        self.sector = sector; self.enterprise = enterprise; self.groupID = groupID
+    }
+}
+
+/// An emergency drill (应急演练).
+public struct DrillRecord: Hashable, Sendable {
+    public var id: String
+    public var provenance: Provenance
+    public var date: LocalDate
+    public var region: String
+    public var name: String
+    public var participants: Int
+    /// Funds spent in fen.
+    public var fundsFen: Int64
+    /// A city-wide comprehensive drill (全市性综合演练).
+    public var cityWide: Bool
+
+    public init(id: String, provenance: Provenance, date: LocalDate, region: String, name: String,
+                participants: Int, fundsFen: Int64, cityWide: Bool) {
+        self.id = id; self.provenance = provenance; self.date = date; self.region = region
+        self.name = name; self.participants = participants; self.fundsFen = fundsFen; self.cityWide = cityWide
+    }
+}
+
+/// Any record of the common format.
+public enum NormalizedRecord: Hashable, Sendable {
+    case accident(AccidentRecord)
+    case hazard(HazardRecord)
+    case enforcement(EnforcementRecord)
+    case inspection(InspectionRecord)
+    case drill(DrillRecord)
+
+    public var kind: RecordKind {
+        switch self {
+        case .accident: .accident
+        case .hazard: .hazard
+        case .enforcement: .enforcement
+        case .inspection: .inspection
+        case .drill: .drill
+        }
+    }
+
+    public var provenance: Provenance {
+        switch self {
+        case .accident(let r): r.provenance
+        case .hazard(let r): r.provenance
+        case .enforcement(let r): r.provenance
+        case .inspection(let r): r.provenance
+        case .drill(let r): r.provenance
+        }
+    }
+}

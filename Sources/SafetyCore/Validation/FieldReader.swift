@@ -1,0 +1,98 @@
+/// Reads typed values out of one record's text fields, keeping the first problem as a `Rejection`.
+///
+/// Used both for department exports (through a mapping, with code lists and units) and for
+/// reading the normalized files back. After the first rejection, every read returns a
+/// placeholder and the record is dropped by the caller.
+public struct FieldReader {
+    private let value: (String) -> String?
+    public let position: SourcePosition
+    public var regions: CodeList?
+    public var sectors: CodeList?
+    /// Money units per field where a mapping overrides the common format's unit.
+    public var units: [String: MoneyUnit]
+    public private(set) var rejection: Rejection?
+
+    public init(position: SourcePosition, regions: CodeList? = nil, sectors: CodeList? = nil,
+                units: [String: MoneyUnit] = [:], value: @escaping (String) -> String?) {
+        self.position = position
+        self.regions = regions
+        self.sectors = sectors
+        self.units = units
+        self.value = value
+    }
+
+    private mutating func reject(_ field: String, _ raw: String, _ reason: RejectionReason) {
+        if rejection == nil { rejection = Rejection(position: position, field: field, value: raw, reason: reason) }
+    }
+
+    /// The trimmed text, or empty; rejects if required and empty.
+    public mutating func text(_ field: String, required: Bool = true) -> String {
+        let raw = TextCleaning.trimmed(value(field) ?? "")
+        if raw.isEmpty && required { reject(field, raw, .missing) }
+        return raw
+    }
+
+    public mutating func count(_ field: String) -> Int {
+        let raw = text(field)
+        guard !raw.isEmpty else { return 0 }
+        guard let n = DecimalText.count(raw) else { reject(field, raw, .notACount); return 0 }
+        return n
+    }
+
+    /// Money in fen; empty means zero unless required.
+    public mutating func fen(_ field: String, unit: MoneyUnit, required: Bool = false) -> Int64 {
+        let raw = text(field, required: required)
+        guard !raw.isEmpty else { return 0 }
+        guard let fen = DecimalText.fen(raw, unit: units[field] ?? unit), fen >= 0 else {
+            reject(field, raw, .notAnAmount); return 0
+        }
+        return fen
+    }
+
+    public mutating func date(_ field: String) -> LocalDate {
+        optionalDate(field, required: true) ?? LocalDate(year: 1970, month: 1, day: 1)!
+    }
+
+    public mutating func optionalDate(_ field: String, required: Bool = false) -> LocalDate? {
+        let raw = text(field, required: required)
+        guard !raw.isEmpty else { return nil }
+        switch DateText.parse(raw) {
+        case .success(let date): return date
+        case .failure(let reason): reject(field, raw, reason); return nil
+        }
+    }
+
+    public mutating func bool(_ field: String) -> Bool {
+        let raw = text(field, required: false)
+        switch raw.lowercased() {
+        case "", "false", "0", "否", "n", "no", "×": return false
+        case "true", "1", "是", "y", "yes", "√": return true
+        default: reject(field, raw, .notABoolean); return false
+        }
+    }
+
+    public mutating func region(_ field: String = "region") -> String { code(field, in: regions) }
+    public mutating func sector(_ field: String = "sector") -> String { code(field, in: sectors) }
+
+    private mutating func code(_ field: String, in list: CodeList?) -> String {
+        let raw = text(field)
+        guard !raw.isEmpty, let list else { return raw }
+        guard let name = list.canonical(raw) else { reject(field, raw, .unknownCode(known: list.names)); return raw }
+        return name
+    }
+
+    public mutating func choice<T: RawRepresentable & CaseIterable>(_ field: String, as type: T.Type) -> T?
+    where T.RawValue == String {
+        let raw = text(field)
+        guard !raw.isEmpty else { return nil }
+        guard let value = T(rawValue: raw) else {
+            reject(field, raw, .unknownValue(allowed: T.allCases.map(\.rawValue))); return nil
+        }
+        return value
+    }
+
+    /// Records a rejection found by a cross-field check.
+    public mutating func fail(_ field: String, _ raw: String, _ reason: RejectionReason) {
+        reject(field, raw, reason)
+    }
+}

@@ -1,0 +1,71 @@
+/// Why a record was rejected; rendered to text in one place so wording stays consistent.
+public enum RejectionReason: Hashable, Sendable, Error {
+    case missing
+    case notACount
+    case notAnAmount
+    case notADate
+    case impossibleDate
+    case ambiguousDate
+    case notABoolean
+    case unknownCode(known: [String])
+    case unknownValue(allowed: [String])
+    case invalidText(byteOffset: Int)
+    case wrongFieldCount(expected: Int, found: Int)
+    case rectifiedBeforeFound(found: LocalDate)
+
+    /// Stable machine-readable code, the `reason_code` column of rejects.csv.
+    public var code: String {
+        switch self {
+        case .missing: "missing"
+        case .notACount: "not_a_count"
+        case .notAnAmount: "not_an_amount"
+        case .notADate: "not_a_date"
+        case .impossibleDate: "impossible_date"
+        case .ambiguousDate: "ambiguous_date"
+        case .notABoolean: "not_a_boolean"
+        case .unknownCode: "unknown_code"
+        case .unknownValue: "unknown_value"
+        case .invalidText: "invalid_text"
+        case .wrongFieldCount: "wrong_field_count"
+        case .rectifiedBeforeFound: "rectified_before_found"
+        }
+    }
+
+    /// What is wrong and what to do, in words a clerk can act on.
+    public var message: String {
+        switch self {
+        case .missing: "value is missing; fill it in"
+        case .notACount: "is not a whole number of zero or more; use digits"
+        case .notAnAmount: "is not an amount; use digits with at most 2 decimals in 元 (or 6 in 万元)"
+        case .notADate: "is not a date; use 2020-10-31, 2020/10/31, 2020年10月31日 or 20201031"
+        case .impossibleDate: "is not a day of the calendar"
+        case .ambiguousDate: "is ambiguous (day/month or month/day); write the year first"
+        case .notABoolean: "is not yes or no; use 是 or 否"
+        case .unknownCode(let known): "is not in the code list; known: \(known.joined(separator: "、"))"
+        case .unknownValue(let allowed): "is not an allowed value; allowed: \(allowed.joined(separator: "、"))"
+        case .invalidText(let offset): "has bytes that are not valid text in the declared encoding at byte \(offset)"
+        case .wrongFieldCount(let expected, let found): "row has \(found) fields, the header has \(expected)"
+        case .rectifiedBeforeFound(let found): "rectification date is before the date found (\(found))"
+        }
+    }
+}
+
+/// A record that cannot enter the common format, and why. One row of rejects.csv.
+public struct Rejection: Hashable, Sendable, Error {
+    public var position: SourcePosition
+    public var field: String
+    public var value: String
+    public var reason: RejectionReason
+
+    public init(position: SourcePosition, field: String, value: String, reason: RejectionReason) {
+        self.position = position
+        self.field = field
+        self.value = value
+        self.reason = reason
+    }
+
+    /// `file[:member]:line: field "deaths": "两" is not a whole number ...`
+    public var message: String {
+        "\(position): field \"\(field)\": \"\(value)\" \(reason.message)"
+    }
+}

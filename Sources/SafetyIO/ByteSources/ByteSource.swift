@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A stream of bytes read in chunks: a file, a gzip stream, an archive member.
+/// Decoders never know which one feeds them.
+public protocol ByteSource: AnyObject {
+    /// The next chunk, or nil at the end. Chunks are never empty.
+    func read() throws -> [UInt8]?
+}
+
+/// Reads a file with POSIX `read` in fixed-size chunks.
+public final class FileByteSource: ByteSource {
+    private let fd: Int32
+    public let path: String
+    private let chunkSize: Int
+    /// Bytes delivered so far.
+    public private(set) var offset = 0
+
+    public init(path: String, chunkSize: Int = 1 << 16) throws {
+        self.path = path
+        self.chunkSize = chunkSize
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            close(fd)
+            throw IngestFailure.unreadable(file: path, reason: "not a regular file")
+        }
+    }
+
+    deinit { close(fd) }
+
+    public func read() throws -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, chunkSize) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { return nil }
+            offset += n
+            buffer.removeLast(chunkSize - n)
+            return buffer
+        }
+    }
+}
+
+/// Serves bytes held in memory, in chunks of a chosen size; for tests and small inputs.
+public final class MemoryByteSource: ByteSource {
+    private let bytes: [UInt8]
+    private let chunkSize: Int
+    private var offset = 0
+
+    public init(_ bytes: [UInt8], chunkSize: Int = 1 << 16) {
+        self.bytes = bytes
+        self.chunkSize = max(1, chunkSize)
+    }
+
+    public func read() throws -> [UInt8]? {
+        guard offset < bytes.count else { return nil }
+        let end = min(bytes.count, offset + chunkSize)
+        defer { offset = end }
+        return Array(bytes[offset..<end])
+    }
+}
+
+/// Lets a caller look at the first bytes (magic numbers, BOMs) and then read them again.
+public final class PeekableSource: ByteSource {
+    private let upstream: ByteSource
+    private var pending: [[UInt8]] = []
+
+    public init(_ upstream: ByteSource) { self.upstream = upstream }
+
+    /// At least `count` bytes from the start, or fewer if the stream is shorter.
+    public func peek(_ count: Int) throws -> [UInt8] {
+        var have = pending.reduce(0) { $0 + $1.count }
+        while have < count, let chunk = try upstream.read() {
+            pending.append(chunk)
+            have += chunk.count
+        }
+        return Array(pending.joined().prefix(count))
+    }
+
+    public func read() throws -> [UInt8]? {
+        if !pending.isEmpty { return pending.removeFirst() }
+        return try upstream.read()
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import SafetyCore
+
+/// Reads the common format's CSV files back into typed records, streaming. Any row that does
+/// not parse is a failure: normalized data was written by us and must read back exactly.
+public struct NormalizedReader {
+    public let directory: String
+
+    public init(directory: String) { self.directory = directory }
+
+    public static func path(of kind: RecordKind, in directory: String) -> String {
+        directory + "/\(kind.rawValue).csv"
+    }
+
+    /// Calls `body` with every record of every kind present, kind by kind in schema order.
+    public func forEach(_ body: (NormalizedRecord) throws -> Void) throws {
+        for kind in RecordKind.allCases {
+            let path = NormalizedReader.path(of: kind, in: directory)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            try read(kind, path: path, body)
+        }
+    }
+
+    func read(_ kind: RecordKind, path: String, _ body: (NormalizedRecord) throws -> Void) throws {
+        let expected = RecordSchema.fields(of: kind).map(\.name)
+        let columns = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, $0) })
+        let source = try FileByteSource(path: path)
+        var reader = CSVReader()
+        var sawHeader = false
+        var record = 0
+        func handle(_ rows: [CSVRow]) throws {
+            for row in rows where !row.isBlank {
+                let fields = row.fields.map { String(decoding: $0, as: UTF8.self) }
+                if !sawHeader {
+                    guard fields == expected else {
+                        throw IngestFailure.corruptNormalizedData(message: "\(path):1: header is not the \(kind.rawValue) schema")
+                    }
+                    sawHeader = true
+                    continue
+                }
+                record += 1
+                guard fields.count == expected.count else {
+                    throw IngestFailure.corruptNormalizedData(message: "\(path):\(row.line): \(fields.count) fields, expected \(expected.count)")
+                }
+                let position = SourcePosition(
+                    file: fields[columns["source_file"]!], member: fields[columns["source_member"]!].isEmpty ? nil : fields[columns["source_member"]!],
+                    line: Int(fields[columns["source_line"]!]) ?? 0, record: Int(fields[columns["source_record"]!]) ?? 0)
+                var fieldReader = FieldReader(position: position) { name in columns[name].map { fields[$0] } }
+                switch RecordSchema.read(kind, from: &fieldReader, position: position) {
+                case .success(let value): try body(value)
+                case .failure(let rejection):
+                    throw IngestFailure.corruptNormalizedData(message: "\(path):\(row.line): \(rejection.message)")
+                }
+            }
+        }
+        do {
+            while let chunk = try source.read() { try handle(try reader.feed(chunk)) }
+            try handle(try reader.finish())
+        } catch let problem as CSVReader.Problem {
+            throw IngestFailure.corruptNormalizedData(message: "\(path): \(problem)")
+        }
+    }
+}

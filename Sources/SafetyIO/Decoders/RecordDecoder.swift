@@ -1,0 +1,140 @@
+import SafetyCore
+
+/// What a decoder makes of the bytes: a raw record, a record rejected before mapping
+/// (wrong field count, invalid text), or a row skipped on purpose (title, 合计) with a note.
+public enum DecodedItem: Sendable {
+    case record(RawRecord)
+    case rejection(Rejection)
+    case skipped(SourcePosition, note: String)
+}
+
+/// A state machine fed byte chunks that returns the records each chunk completes.
+/// It never knows whether its bytes came from a file, gzip or an archive member.
+public protocol RecordDecoder: AnyObject {
+    func feed(_ chunk: [UInt8]) throws -> [DecodedItem]
+    func finish() throws -> [DecodedItem]
+}
+
+/// CSV with a header row: delivers, for each data row, the cells under the mapping's columns.
+public final class CSVRecordDecoder: RecordDecoder {
+    private var reader: CSVReader
+    private let layout: DepartmentMapping.CSVLayout
+    private let sourceKeys: [String]
+    private let file: String
+    private let member: String?
+    private var rowNumber = 0
+    private var recordNumber = 0
+    private var header: [String]?
+    private var columnOfKey: [Int?] = []
+
+    public init(layout: DepartmentMapping.CSVLayout, sourceKeys: [String], file: String, member: String?,
+                maxRecordBytes: Int = 1 << 20) {
+        let delimiter = layout.delimiter.utf8.first ?? UInt8(ascii: ",")
+        self.reader = CSVReader(delimiter: delimiter, maxRecordBytes: maxRecordBytes)
+        self.layout = layout
+        self.sourceKeys = sourceKeys
+        self.file = file
+        self.member = member
+    }
+
+    public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
+        let rows: [CSVRow]
+        do { rows = try reader.feed(chunk) } catch { throw translate(error) }
+        return try handle(rows)
+    }
+
+    public func finish() throws -> [DecodedItem] {
+        let rows: [CSVRow]
+        do { rows = try reader.finish() } catch { throw translate(error) }
+        let items = try handle(rows)
+        if header == nil { throw IngestFailure.missingColumn(file: file, member: member, column: sourceKeys.first ?? "", header: []) }
+        return items
+    }
+
+    private func translate(_ problem: CSVReader.Problem) -> IngestFailure {
+        switch problem {
+        case .recordTooLarge(let line): .recordTooLarge(file: file, member: member, line: line, limitBytes: reader.maxRecordBytes)
+        case .unclosedQuote(let line): .unclosedQuote(file: file, member: member, line: line)
+        }
+    }
+
+    /// Header cells lose a BOM and surrounding ASCII or full-width spaces.
+    static func headerName(_ bytes: [UInt8]) -> String {
+        TextCleaning.trimmed(String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func handle(_ rows: [CSVRow]) throws -> [DecodedItem] {
+        var items: [DecodedItem] = []
+        for row in rows {
+            if row.isBlank { continue }
+            rowNumber += 1
+            guard let header else {
+                if rowNumber < layout.headerRow {
+                    items.append(.skipped(SourcePosition(file: file, member: member, line: row.line, record: 0),
+                                          note: "title row above the header"))
+                    continue
+                }
+                let names = row.fields.map(CSVRecordDecoder.headerName)
+                var columns: [Int?] = []
+                for key in sourceKeys {
+                    guard let index = names.firstIndex(of: key) else {
+                        throw IngestFailure.missingColumn(file: file, member: member, column: key, header: names)
+                    }
+                    columns.append(index)
+                }
+                self.header = names
+                self.columnOfKey = columns
+                continue
+            }
+            recordNumber += 1
+            let position = SourcePosition(file: file, member: member, line: row.line, record: recordNumber)
+            let firstCell = row.fields.first.map { TextCleaning.trimmed(String(decoding: $0, as: UTF8.self)) } ?? ""
+            if layout.skipRowsWhereFirstCell.contains(firstCell) {
+                items.append(.skipped(position, note: "row starting \"\(firstCell)\" skipped (summary row, not a record)"))
+                continue
+            }
+            var fields = row.fields
+            while fields.count > header.count, fields.last?.isEmpty == true { fields.removeLast() }
+            if fields.count != header.count {
+                items.append(.rejection(Rejection(position: position, field: "", value: "",
+                                                  reason: .wrongFieldCount(expected: header.count, found: fields.count))))
+                continue
+            }
+            var values: [String?] = []
+            values.reserveCapacity(columnOfKey.count)
+            var invalid: (String, Int)?
+            for (k, column) in columnOfKey.enumerated() {
+                guard let column else { values.append(nil); continue }
+                let bytes = fields[column]
+                if let text = String(validating: bytes, as: UTF8.self) {
+                    values.append(text)
+                } else {
+                    let bad = CSVRecordDecoder.firstInvalidUTF8(bytes)
+                    invalid = invalid ?? (sourceKeys[k], row.byteOffset + bad)
+                    values.append(nil)
+                }
+            }
+            if let (key, offset) = invalid {
+                items.append(.rejection(Rejection(position: position, field: key, value: "",
+                                                  reason: .invalidText(byteOffset: offset))))
+                continue
+            }
+            items.append(.record(RawRecord(position: position, values: values)))
+        }
+        return items
+    }
+
+    /// Index of the first byte that does not begin a valid UTF-8 sequence (approximate offset).
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            let length = lead < 0x80 ? 1 : lead >> 5 == 0x6 ? 2 : lead >> 4 == 0xE ? 3 : lead >> 3 == 0x1E ? 4 : 0
+            if length == 0 || index + length > bytes.count || String(validating: bytes[index..<index + length], as: UTF8.self) == nil {
+                return index
+            }
+            index += length
+        }
+        return index
+    }
+}

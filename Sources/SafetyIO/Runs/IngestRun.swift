@@ -1,0 +1,173 @@
+import Foundation
+import SafetyCore
+
+/// Counts of one ingest, written as `summary.json`; read = accepted + rejected, always.
+public struct IngestSummary: Sendable, Equatable {
+    public var file: String
+    public var department: String
+    public var kind: RecordKind
+    public var mapping: String
+    public var members: [String] = []
+    public var read = 0
+    public var accepted = 0
+    public var rejected = 0
+    /// Rows skipped on purpose (titles, 合计), not records; each has a note.
+    public var skipped = 0
+    public var notes: [String] = []
+
+    public var json: String {
+        JSONText.object([
+            ("file", JSONText.string(file)),
+            ("department", JSONText.string(department)),
+            ("kind", JSONText.string(kind.rawValue)),
+            ("mapping", JSONText.string(mapping)),
+            ("members", JSONText.array(members.map(JSONText.string), indent: "  ")),
+            ("records_read", String(read)),
+            ("accepted", String(accepted)),
+            ("rejected", String(rejected)),
+            ("skipped", String(skipped)),
+            ("notes", JSONText.array(notes.map(JSONText.string), indent: "  ")),
+        ]) + "\n"
+    }
+}
+
+/// The columns of rejects.csv.
+public enum RejectsFile {
+    public static let columns = ["file", "member", "line", "record", "field", "value", "reason_code", "reason"]
+
+    public static func line(_ rejection: Rejection) -> String {
+        let p = rejection.position
+        return CSVFormat.line([p.file, p.member ?? "", String(p.line), String(p.record), rejection.field,
+                               rejection.value, rejection.reason.code, rejection.message], neutralizeFormulas: true)
+    }
+}
+
+/// Ingests one department export: bytes → decoder → mapper → normalized rows or rejects.
+///
+/// Writes `<output>/<kind>.csv` (normalized, header first), `<output>/rejects.csv` and, last,
+/// `<output>/summary.json`. Nothing is published unless the whole file was read and trusted:
+/// every file is written to a temporary and renamed at the end.
+public struct IngestRun {
+    public let pipeline: LoadedPipeline
+    public let exportPath: String
+    public let outputDirectory: String
+
+    public init(pipeline: LoadedPipeline, exportPath: String, outputDirectory: String) {
+        self.pipeline = pipeline
+        self.exportPath = exportPath
+        self.outputDirectory = outputDirectory
+    }
+
+    public static func summaryPath(in directory: String) -> String { directory + "/summary.json" }
+
+    public func run() throws -> IngestSummary {
+        // A failed run must not leave an earlier success looking current.
+        AtomicFile.remove(IngestRun.summaryPath(in: outputDirectory))
+        let (rule, mapping) = try pipeline.mapping(forExport: exportPath)
+        let fileName = (exportPath as NSString).lastPathComponent
+        let fileDate: LocalDate?
+        do { fileDate = try mapping.exportDate.fileDate(fileName: fileName) } catch {
+            throw IngestFailure.configuration(file: rule.mapping, problems: [error.description])
+        }
+        let mapper = RecordMapper(mapping: mapping, regions: pipeline.config.regionList, sectors: pipeline.config.sectorList)
+        var summary = IngestSummary(file: fileName, department: mapping.department, kind: mapping.kind, mapping: rule.mapping)
+
+        let records = try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv")
+        try records.write(CSVFormat.line(RecordSchema.fields(of: mapping.kind).map(\.name)))
+        let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")
+        try rejects.write(CSVFormat.line(RejectsFile.columns))
+
+        let consume: (DecodedItem) throws -> Void = { item in
+            switch item {
+            case .record(let raw):
+                summary.read += 1
+                switch mapper.map(raw, fileExportDate: fileDate) {
+                case .success(let record):
+                    summary.accepted += 1
+                    try records.write(CSVFormat.line(RecordSchema.row(record)))
+                case .failure(let rejection):
+                    summary.rejected += 1
+                    try rejects.write(RejectsFile.line(rejection))
+                }
+            case .rejection(let rejection):
+                summary.read += 1
+                summary.rejected += 1
+                try rejects.write(RejectsFile.line(rejection))
+            case .skipped(let position, let note):
+                summary.skipped += 1
+                summary.notes.append("\(position): \(note)")
+            }
+        }
+
+        let opened = try ExportOpener.open(path: exportPath, display: fileName)
+        if let pattern = mapping.members {
+            guard TarReader.hasMagic(try opened.peek(512)) else {
+                throw IngestFailure.corruptArchive(file: fileName, byteOffset: 0, reason: "not a tar archive (the mapping names members)")
+            }
+            let tar = TarReader(opened, file: fileName)
+            while let member = try tar.nextMember() {
+                let base = member.name.split(separator: "/").last.map(String.init) ?? member.name
+                guard Glob.matches(pattern, member.name) || Glob.matches(pattern, base) else {
+                    summary.notes.append("\(fileName):\(member.name): skipped (does not match \(pattern))")
+                    continue
+                }
+                summary.members.append(member.name)
+                try ExportOpener.decode(TarMemberSource(tar), mapping: mapping, mapper: mapper,
+                                        file: fileName, member: member.name, consume: consume)
+            }
+            summary.notes.append(contentsOf: tar.notes)
+            if summary.members.isEmpty { throw IngestFailure.noMatchingMembers(file: fileName, pattern: pattern) }
+        } else {
+            try ExportOpener.decode(opened, mapping: mapping, mapper: mapper, file: fileName, member: nil, consume: consume)
+        }
+
+        if summary.read > 0, Double(summary.rejected) > Double(summary.read) * pipeline.config.maxRejectRate {
+            try rejects.commit()
+            records.abandon()
+            throw IngestFailure.rejectRateExceeded(file: fileName, rejected: summary.rejected, read: summary.read,
+                                                   limit: pipeline.config.maxRejectRate)
+        }
+        try records.commit()
+        try rejects.commit()
+        try AtomicFile.write(summary.json, to: IngestRun.summaryPath(in: outputDirectory))
+        return summary
+    }
+}
+
+/// Decides once how an export's bytes are read: gzip by magic number (a `.gz` name without it
+/// is refused), then the encoding (a BOM wins over the mapping), then CSV or XML.
+public enum ExportOpener {
+    public static func open(path: String, display: String) throws -> PeekableSource {
+        let raw = PeekableSource(try FileByteSource(path: path))
+        let magic = try raw.peek(2)
+        if GzipByteSource.hasMagic(magic) {
+            return PeekableSource(try GzipByteSource(raw, file: display))
+        }
+        let lower = display.lowercased()
+        if lower.hasSuffix(".gz") || lower.hasSuffix(".tgz") { throw IngestFailure.notGzip(file: display) }
+        return raw
+    }
+
+    public static func decode(_ source: ByteSource, mapping: DepartmentMapping, mapper: RecordMapper, file: String,
+                              member: String?, consume: (DecodedItem) throws -> Void) throws {
+        let peekable = PeekableSource(source)
+        let decoder: RecordDecoder
+        var input: ByteSource = peekable
+        switch mapping.format {
+        case .csv:
+            let bom = try peekable.peek(2)
+            if bom == [0xFF, 0xFE] || bom == [0xFE, 0xFF] {
+                input = try TranscodingSource(peekable, from: "UTF-16", file: file, member: member)
+            } else if !TranscodingSource.isUTF8(mapping.encoding) {
+                input = try TranscodingSource(peekable, from: mapping.encoding, file: file, member: member)
+            }
+            decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: file, member: member)
+        case .xml:
+            decoder = try XMLRecordDecoder(layout: mapping.xml!, sourceKeys: mapper.sourceKeys, file: file, member: member)
+        }
+        while let chunk = try input.read() {
+            for item in try decoder.feed(chunk) { try consume(item) }
+        }
+        for item in try decoder.finish() { try consume(item) }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import SafetyCore
+
+/// Assembles per-export ingest folders into the common format: a Frictionless Data Package
+/// (`normalized/<kind>.csv` + `datapackage.json`), one `rejects.csv` and `ingest-summary.csv`.
+/// Inputs are taken in the order given; rows keep their order, so the same inputs give the same bytes.
+public struct PackageRun {
+    public let pipeline: LoadedPipeline
+    public let ingestDirectories: [String]
+    public let outputDirectory: String
+
+    public init(pipeline: LoadedPipeline, ingestDirectories: [String], outputDirectory: String) {
+        self.pipeline = pipeline
+        self.ingestDirectories = ingestDirectories
+        self.outputDirectory = outputDirectory
+    }
+
+    public struct Totals: Sendable, Equatable {
+        public var exports = 0, read = 0, accepted = 0, rejected = 0, skipped = 0
+    }
+
+    public static let summaryColumns = ["file", "department", "kind", "records_read", "accepted", "rejected", "skipped"]
+
+    public func run() throws -> Totals {
+        var totals = Totals()
+        var summaries: [[String: Any]] = []
+        for directory in ingestDirectories {
+            let path = IngestRun.summaryPath(in: directory)
+            guard let data = FileManager.default.contents(atPath: path),
+                  let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw IngestFailure.unreadable(file: path, reason: "missing or not a summary; run the ingest for it first")
+            }
+            summaries.append(object)
+        }
+        let normalized = outputDirectory + "/normalized"
+        for kind in RecordKind.allCases {
+            let out = try AtomicFile(path: NormalizedReader.path(of: kind, in: normalized))
+            try out.write(CSVFormat.line(RecordSchema.fields(of: kind).map(\.name)))
+            for directory in ingestDirectories {
+                try PackageRun.appendBody(of: NormalizedReader.path(of: kind, in: directory), to: out)
+            }
+            try out.commit()
+        }
+        let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")
+        try rejects.write(CSVFormat.line(RejectsFile.columns))
+        for directory in ingestDirectories { try PackageRun.appendBody(of: directory + "/rejects.csv", to: rejects) }
+        try rejects.commit()
+
+        let table = try AtomicFile(path: outputDirectory + "/ingest-summary.csv")
+        try table.write(CSVFormat.line(PackageRun.summaryColumns))
+        for summary in summaries {
+            let counts = ["records_read", "accepted", "rejected", "skipped"].map { (summary[$0] as? Int) ?? 0 }
+            totals.exports += 1
+            totals.read += counts[0]; totals.accepted += counts[1]; totals.rejected += counts[2]; totals.skipped += counts[3]
+            try table.write(CSVFormat.line([summary["file"] as? String ?? "", summary["department"] as? String ?? "",
+                                            summary["kind"] as? String ?? ""] + counts.map(String.init), neutralizeFormulas: true))
+        }
+        try table.commit()
+        try AtomicFile.write(DataPackage.descriptor(name: pipeline.config.name), to: normalized + "/datapackage.json")
+        return totals
+    }
+
+    /// Appends a CSV file without its header line; a missing file adds nothing.
+    static func appendBody(of path: String, to out: AtomicFile) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let source = try FileByteSource(path: path)
+        var inHeader = true
+        while let chunk = try source.read() {
+            if inHeader {
+                guard let newline = chunk.firstIndex(of: 0x0A) else { continue }
+                inHeader = false
+                try out.write(bytes: chunk[(newline + 1)...])
+            } else {
+                try out.write(bytes: chunk)
+            }
+        }
+    }
+}
+
+/// The `datapackage.json` descriptor: one tabular resource per record kind with its Table Schema.
+public enum DataPackage {
+    public static func descriptor(name: String) -> String {
+        let resources = RecordKind.allCases.map { kind -> String in
+            let fields = RecordSchema.fields(of: kind).map { field -> String in
+                var constraints: [(String, String)] = []
+                if field.required { constraints.append(("required", "true")) }
+                if let minimum = field.minimum { constraints.append(("minimum", String(minimum))) }
+                if let allowed = field.allowed { constraints.append(("enum", "[" + allowed.map(JSONText.string).joined(separator: ", ") + "]")) }
+                var pairs: [(String, String)] = [("name", JSONText.string(field.name)), ("type", JSONText.string(field.type)),
+                                                 ("description", JSONText.string(field.description))]
+                if field.type == "boolean" {
+                    pairs.append(("trueValues", "[\"true\"]"))
+                    pairs.append(("falseValues", "[\"false\"]"))
+                }
+                if !constraints.isEmpty { pairs.append(("constraints", JSONText.object(constraints, indent: "            "))) }
+                return JSONText.object(pairs, indent: "          ")
+            }
+            let schema = JSONText.object([
+                ("fields", JSONText.array(fields, indent: "        ")),
+                ("primaryKey", "[" + RecordSchema.primaryKey.map(JSONText.string).joined(separator: ", ") + "]"),
+                ("missingValues", "[\"\"]"),
+            ], indent: "      ")
+            return JSONText.object([
+                ("name", JSONText.string(kind.rawValue)),
+                ("path", JSONText.string("\(kind.rawValue).csv")),
+                ("profile", JSONText.string("tabular-data-resource")),
+                ("format", JSONText.string("csv")),
+                ("mediatype", JSONText.string("text/csv")),
+                ("encoding", JSONText.string("utf-8")),
+                ("schema", schema),
+            ], indent: "    ")
+        }
+        return JSONText.object([
+            ("name", JSONText.string("safety-\(name)")),
+            ("profile", JSONText.string("tabular-data-package")),
+            ("resources", JSONText.array(resources, indent: "  ")),
+        ]) + "\n"
+    }
+}

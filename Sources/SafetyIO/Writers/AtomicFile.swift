@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file written whole or not at all: bytes go to a temporary file beside the target, which
+/// is flushed, synced and renamed over the target on `commit()`. Abandoned (or never committed)
+/// files are removed, so a present target always means a finished write, even after `kill -9`
+/// (a stray temporary, named `.NAME.tmp-PID`, is all that can remain).
+public final class AtomicFile {
+    public let path: String
+    private let temporaryPath: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var finished = false
+
+    public init(path: String) throws {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        if !directory.isEmpty { try AtomicFile.makeDirectories(directory) }
+        temporaryPath = (slash == nil ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno))) }
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    deinit { if !finished { abandon() } }
+
+    public static func makeDirectories(_ directory: String) throws {
+        var current = directory.hasPrefix("/") ? "" : "."
+        for part in directory.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw IngestFailure.outputNotWritable(path: current, reason: String(cString: strerror(errno)))
+            }
+        }
+    }
+
+    public func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    public func write(bytes: some Sequence<UInt8>) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        var written = 0
+        while written < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
+            }
+            written += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes the file appear at `path`, complete.
+    public func commit() throws {
+        try flush()
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
+        }
+        fd = -1
+        guard rename(temporaryPath, path) == 0 else {
+            throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
+        }
+        finished = true
+    }
+
+    /// Drops everything written; the target is untouched.
+    public func abandon() {
+        if fd >= 0 { close(fd); fd = -1 }
+        unlink(temporaryPath)
+        finished = true
+    }
+
+    /// Writes a whole text file atomically.
+    public static func write(_ text: String, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        try file.write(text)
+        try file.commit()
+    }
+
+    /// Removes a file if present (a stale target of a failed step).
+    public static func remove(_ path: String) { unlink(path) }
+}

@@ -1,0 +1,71 @@
+/// Writes CSV lines per RFC 4180: a field is quoted when it holds the delimiter, a quote,
+/// CR or LF, with quotes doubled; lines end in LF.
+public enum CSVFormat {
+    /// One line of fields. With `neutralizeFormulas`, a cell a spreadsheet would run as a
+    /// formula (starting with = + - @, tab or CR) gets a leading apostrophe (OWASP advice);
+    /// use it only for files people open in Excel, never for data other systems load.
+    public static func line(_ fields: [String], neutralizeFormulas: Bool = false) -> String {
+        var out = ""
+        for (i, raw) in fields.enumerated() {
+            if i > 0 { out.append(",") }
+            var field = raw
+            if neutralizeFormulas, let first = field.unicodeScalars.first,
+               ["=", "+", "-", "@", "\t", "\r", "\n"].contains(first), !isPlainNumber(field) {
+                field = "'" + field
+            }
+            if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+                out.append("\"")
+                for ch in field { if ch == "\"" { out.append("\"\"") } else { out.append(ch) } }
+                out.append("\"")
+            } else {
+                out.append(field)
+            }
+        }
+        out.append("\n")
+        return out
+    }
+
+    /// A negative number such as -3 or -2.5 is data, not a formula.
+    static func isPlainNumber(_ text: String) -> Bool {
+        var body = Substring(text)
+        if body.first == "-" || body.first == "+" { body = body.dropFirst() }
+        return !body.isEmpty && body.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && body.filter { $0 == "." }.count <= 1
+    }
+}
+
+/// Minimal JSON text writing with stable key order, so the same inputs give the same bytes.
+public enum JSONText {
+    public static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// An object from ordered key/value pairs whose values are already JSON text.
+    public static func object(_ pairs: [(String, String)], indent: String = "") -> String {
+        if pairs.isEmpty { return "{}" }
+        let inner = indent + "  "
+        return "{\n" + pairs.map { "\(inner)\(string($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n\(indent)}"
+    }
+
+    public static func array(_ items: [String], indent: String = "") -> String {
+        if items.isEmpty { return "[]" }
+        let inner = indent + "  "
+        return "[\n" + items.map { inner + $0 }.joined(separator: ",\n") + "\n\(indent)]"
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import SafetyCLI
+import SafetyIO
+
+@main
+struct SafetyIngest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "safety-ingest",
+        abstract: "Normalise one department export into the common format, rejecting bad records with reasons.",
+        discussion: """
+        The export's file name picks its mapping through the pipeline's `exports` rules. gzip is \
+        recognised by its magic bytes; archives are read member by member (the mapping's `members` glob). \
+        Writes OUTPUT/<kind>.csv, OUTPUT/rejects.csv and, last, OUTPUT/summary.json; nothing is published \
+        unless the whole file was read and trusted. Memory does not grow with the file.
+
+        Example:
+          safety-ingest --pipeline Pipelines/mingguang/pipeline.yaml \\
+            --output out/mingguang/ingest/yingji-hazards-2020.csv SampleData/mingguang/yingji-hazards-2020.csv
+        """)
+
+    @OptionGroup var options: PipelineOptions
+
+    @Option(name: .long, help: ArgumentHelp("Folder for this export's normalized rows, rejects and summary.", valueName: "folder"))
+    var output: String
+
+    @Argument(help: ArgumentHelp("The department export: CSV, XML, gzipped, or a tar(.gz) bundle.", valueName: "export"))
+    var export: String
+
+    func run() throws {
+        try CommandRunner.run("safety-ingest") {
+            let summary = try IngestRun(pipeline: options.load(), exportPath: export, outputDirectory: output).run()
+            if !options.quiet {
+                print("\(summary.file): \(summary.read) read, \(summary.accepted) accepted, \(summary.rejected) rejected, \(summary.skipped) skipped")
+            }
+        }
+    }
+}
