@@ -146,7 +146,7 @@ public enum RecordSchema {
             let found = reader.date("found_date")
             let rectified = reader.optionalDate("rectified_date")
             if let rectified, rectified < found {
-                reader.fail("rectified_date", rectified.description, .rectifiedBeforeFound(found: found))
+                reader.fail("rectified_date", reader.text("rectified_date", required: false), .rectifiedBeforeFound(found: found))
             }
             record = .hazard(HazardRecord(
                 id: id, provenance: provenance, foundDate: found, region: reader.region(), sector: reader.sector(),

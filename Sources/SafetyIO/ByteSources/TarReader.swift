@@ -180,12 +180,13 @@ public final class TarReader {
             }
             memberCount += 1
             if memberCount > maxMembers { throw IngestFailure.tooManyMembers(file: file, limit: maxMembers) }
-            remainingInMember = size
-            paddingAfterMember = padding
             if TarReader.isMetadata(name) {
                 notes.append("\(file):\(name): skipped (operating-system metadata, not an export)")
+                try skip(size + padding)
                 continue
             }
+            remainingInMember = size
+            paddingAfterMember = padding
             return Member(name: name, size: size)
         }
     }
