@@ -24,12 +24,13 @@ public struct IndicatorRun {
         return (accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList), count)
     }
 
+    /// Writes the JSON first and the CSV last, so a present indicators.csv means both are complete.
     public static func write(_ table: IndicatorTable, pipeline: String, csvPath: String, jsonPath: String) throws {
+        try AtomicFile.write(json(table, pipeline: pipeline), to: jsonPath)
         let csv = try AtomicFile(path: csvPath)
         try csv.write(CSVFormat.line(IndicatorRow.columns))
         for row in table.rows { try csv.write(CSVFormat.line(row.fields)) }
         try csv.commit()
-        try AtomicFile.write(json(table, pipeline: pipeline), to: jsonPath)
     }
 
     /// indicators.json: the periods with their comparison periods, then one object per row;

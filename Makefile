@@ -1,0 +1,80 @@
+# SafetyPipeline: department exports -> common format -> indicators -> bulletin.
+# `make` runs the sample pipeline into out/mingguang/; `make test` runs every test.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+
+PIPELINE ?= mingguang
+PIPELINE_FILE ?= Pipelines/$(PIPELINE)/pipeline.yaml
+DATA ?= SampleData/$(PIPELINE)
+OUT ?= out/$(PIPELINE)
+CONFIG ?= release
+BIN ?= .build/$(CONFIG)
+# BUILD=no uses the executables already in BIN (the end-to-end test does so inside `swift test`).
+BUILD ?= yes
+
+EXPORTS := $(sort $(notdir $(wildcard $(DATA)/*)))
+INGESTED := $(EXPORTS:%=$(OUT)/ingest/%/summary.json)
+MAPPINGS := $(wildcard $(dir $(PIPELINE_FILE))mappings/*.yaml)
+SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
+TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-report
+
+.PHONY: all help test deps clean distclean sample-data check-sample-data check-core
+
+all: $(OUT)/bulletin.md ## Run the sample pipeline: ingest, package, indicators, bulletin (out/mingguang/)
+	@echo "outputs in $(OUT)/: bulletin.md indicators.csv indicators.json rejects.csv ingest-summary.csv normalized/"
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
+
+test: check-sample-data check-core | deps ## Run unit, I/O and end-to-end tests (swift test)
+	swift build --build-tests
+	swift test
+
+deps: ## Check the system libraries (libxml2, zlib); as root, install them with apt-get
+	@if pkg-config --exists libxml-2.0 && test -f /usr/include/zlib.h; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing libxml2-dev zlib1g-dev pkg-config"; \
+	  apt-get update && apt-get install -y --no-install-recommends libxml2-dev zlib1g-dev pkg-config; \
+	else \
+	  echo "missing libxml2-dev or zlib1g-dev; run: sudo apt-get install -y libxml2-dev zlib1g-dev pkg-config" >&2; exit 1; \
+	fi
+
+sample-data: ## Regenerate SampleData/ with the committed generator
+	python3 tools/generate_sample_data.py
+
+check-sample-data: ## Fail if SampleData/ differs from what the generator writes
+	python3 tools/generate_sample_data.py --check
+
+check-core: ## Fail if the pure core imports Foundation or the C library
+	@if grep -rnE '^import (Foundation|Glibc|Darwin|CZlib|CLibXML2)' Sources/SafetyCore; then \
+	  echo "Sources/SafetyCore must stay free of I/O imports" >&2; exit 1; fi
+
+clean: ## Remove pipeline outputs (out/)
+	rm -rf out
+
+distclean: clean ## Remove outputs and the Swift build folder
+	rm -rf .build
+
+ifeq ($(BUILD),yes)
+$(TOOLS) &: $(SOURCES) | deps
+	swift build -c $(CONFIG)
+	touch $(TOOLS)
+endif
+
+# One export -> one ingest folder; summary.json is written last, so its presence means done.
+$(OUT)/ingest/%/summary.json: $(DATA)/% $(PIPELINE_FILE) $(MAPPINGS) $(BIN)/safety-ingest
+	$(BIN)/safety-ingest --pipeline $(PIPELINE_FILE) --output $(@D) $<
+
+# datapackage.json is written last by safety-package.
+$(OUT)/normalized/datapackage.json: $(INGESTED) $(PIPELINE_FILE) $(BIN)/safety-package
+	$(BIN)/safety-package --pipeline $(PIPELINE_FILE) --output $(OUT) $(INGESTED:%/summary.json=%)
+
+# indicators.csv is written after indicators.json.
+$(OUT)/indicators.csv: $(OUT)/normalized/datapackage.json $(PIPELINE_FILE) $(BIN)/safety-indicators
+	$(BIN)/safety-indicators --pipeline $(PIPELINE_FILE) --data $(OUT)/normalized --output $(OUT)
+
+$(OUT)/bulletin.md: $(OUT)/indicators.csv $(PIPELINE_FILE) $(BIN)/safety-report
+	$(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@
