@@ -10,6 +10,10 @@ public struct PipelineConfig: Sendable, Decodable {
         public var start: String
         public var end: String?
         public var days: Int?
+
+        public init(name: String, start: String, end: String? = nil, days: Int? = nil) {
+            self.name = name; self.start = start; self.end = end; self.days = days
+        }
     }
 
     /// Export files matching a glob are read with one mapping.
@@ -37,6 +41,14 @@ public struct PipelineConfig: Sendable, Decodable {
     enum CodingKeys: String, CodingKey {
         case name, title, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
         case sectors, regions, exports, maxRejectRate = "max_reject_rate"
+    }
+
+    public init(name: String, title: String, reportPeriod: String, periods: [String] = [], campaigns: [Campaign] = [],
+                focusSector: String, sectors: [CodeList.Entry], regions: [CodeList.Entry], exports: [ExportRule] = [],
+                maxRejectRate: Double = 0.05) {
+        self.name = name; self.title = title; self.reportPeriod = reportPeriod; self.periods = periods
+        self.campaigns = campaigns; self.focusSector = focusSector; self.sectors = sectors; self.regions = regions
+        self.exports = exports; self.maxRejectRate = maxRejectRate
     }
 
     public init(from decoder: any Decoder) throws {

@@ -1,0 +1,123 @@
+import Testing
+@testable import SafetyCore
+
+struct IndicatorAccumulatorTests {
+    let ytd = ReportingPeriod(parsing: "2020-YTD-10")!
+
+    func table(_ records: [NormalizedRecord], periods: [ReportingPeriod]? = nil) -> IndicatorTable {
+        var accumulator = IndicatorAccumulator(periods: periods ?? [ytd])
+        records.forEach { accumulator.add($0) }
+        return accumulator.table(sectors: Build.sectors, regions: Build.regions)
+    }
+
+    @Test func countsCurrentAndSamePeriodLastYear() throws {
+        let t = table([Build.accident("2020-03-01", deaths: 1), Build.accident("2020-10-31", deaths: 2, serious: 1),
+                       Build.accident("2020-11-01", deaths: 5), Build.accident("2019-05-01", deaths: 3),
+                       Build.accident("2019-11-01", deaths: 7)])
+        let accidents = try #require(t.row(.accidents, period: ytd.name))
+        #expect(accidents.value == ExactDecimal(integer: 2))
+        #expect(accidents.previousValue == ExactDecimal(integer: 1))
+        #expect(accidents.change.change == ExactDecimal(integer: 1))
+        #expect(accidents.change.changePercent?.fixed(1) == "100.0")
+        let deaths = try #require(t.row(.deaths, period: ytd.name))
+        #expect(deaths.value == ExactDecimal(integer: 3) && deaths.previousValue == ExactDecimal(integer: 3))
+        #expect(t.row(.majorAccidents, period: ytd.name)?.previousValue == ExactDecimal(integer: 1))
+        #expect(t.row(.majorAccidentDeaths, period: ytd.name)?.previousValue == ExactDecimal(integer: 3))
+    }
+
+    @Test func hazardRectifiedAfterPeriodEndIsNotRectifiedInIt() throws {
+        let campaign = ReportingPeriod(kind: .campaign, name: "百日", start: Build.date("2020-07-20"), end: Build.date("2020-10-27"))
+        let t = table([Build.hazard("2020-08-01", rectified: "2020-10-27"), Build.hazard("2020-08-01", rectified: "2020-10-28"),
+                       Build.hazard("2020-08-01"), Build.hazard("2020-07-19", rectified: "2020-07-20"),
+                       Build.hazard("2020-09-01", rectified: "2020-09-02", major: true, listed: true, batch: "B1")],
+                      periods: [campaign])
+        #expect(t.row(.hazardsIdentified, period: "百日")?.value == ExactDecimal(integer: 4))
+        #expect(t.row(.hazardsRectified, period: "百日")?.value == ExactDecimal(integer: 2))
+        #expect(t.row(.rectificationRate, period: "百日")?.value?.fixed(1) == "50.0")
+        #expect(t.row(.majorHazardsRectified, period: "百日")?.value == ExactDecimal(integer: 1))
+        #expect(t.row(.listingBatches, period: "百日")?.value == ExactDecimal(integer: 1))
+    }
+
+    @Test func zeroHazardsGiveAnEmptyRateNotNaN() throws {
+        let row = try #require(table([]).row(.rectificationRate, period: ytd.name))
+        #expect(row.value == nil && row.previousValue == nil)
+        #expect(row.fields[6] == "" && row.fields[9] == "")
+    }
+
+    @Test func previousZeroLeavesChangePercentEmpty() throws {
+        let row = try #require(table([Build.accident("2020-02-01")]).row(.accidents, period: ytd.name))
+        #expect(row.change.change == ExactDecimal(integer: 1))
+        #expect(row.change.changePercent == nil)
+    }
+
+    @Test func finesAreSummedExactlyInFen() {
+        let t = table([Build.enforcement("2020-05-01", .fine, fineFen: 23_950_049), Build.enforcement("2020-05-02", .fine, fineFen: 1),
+                       Build.enforcement("2020-05-03", .closure)])
+        #expect(t.row(.finesWanYuan, period: ytd.name)?.value?.description == "23.95005")
+        #expect(t.row(.violations, period: ytd.name)?.value == ExactDecimal(integer: 3))
+        #expect(t.row(.closures, period: ytd.name)?.value == ExactDecimal(integer: 1))
+    }
+
+    @Test func breakdownsBySectorAndRegion() {
+        let t = table([Build.accident("2020-03-01", sector: "建筑", deaths: 1), Build.accident("2020-03-02", deaths: 1)])
+        #expect(t.row(.deaths, period: ytd.name, breakdown: Breakdown(sector: "建筑", region: ""))?.value == ExactDecimal(integer: 1))
+        #expect(t.row(.deaths, period: ytd.name, breakdown: Breakdown(sector: "", region: "明光街道"))?.value == ExactDecimal(integer: 2))
+        #expect(t.row(.drills, period: ytd.name, breakdown: Breakdown(sector: "建筑", region: "")) == nil)
+    }
+
+    @Test func shardsMergeToTheSingleRun() {
+        var rng = SplitMix64(seed: 20201031)
+        print("shard merge seed 20201031")
+        var records: [NormalizedRecord] = []
+        for i in 0..<400 {
+            let day = LocalDate(dayNumber: LocalDate(year: 2019, month: 1, day: 1)!.dayNumber + Int(rng.next() % 730)).description
+            switch rng.next() % 3 {
+            case 0: records.append(Build.accident(day, sector: ["建筑", "道路交通运输"][Int(rng.next() % 2)], deaths: Int(rng.next() % 4), id: "A\(i)"))
+            case 1: records.append(Build.hazard(day, rectified: rng.next() % 2 == 0 ? day : nil, major: rng.next() % 5 == 0))
+            default: records.append(Build.enforcement(day, EnforcementAction.allCases[Int(rng.next() % 5)], fineFen: Int64(rng.next() % 100_000)))
+            }
+        }
+        let single = table(records)
+        var merged = IndicatorAccumulator(periods: [ytd])
+        for shard in 0..<3 {
+            var part = IndicatorAccumulator(periods: [ytd])
+            for (i, record) in records.enumerated() where i % 3 == shard { part.add(record) }
+            merged.merge(part)
+        }
+        #expect(merged.table(sectors: Build.sectors, regions: Build.regions) == single)
+    }
+
+    @Test func rowsRoundTripThroughCSVFields() throws {
+        let t = table([Build.accident("2020-03-01", deaths: 1), Build.hazard("2020-03-01", rectified: "2020-03-02")])
+        for row in t.rows {
+            let back = try #require(IndicatorRow(fields: row.fields))
+            #expect(back.fields == row.fields)
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64) so property tests can print and replay their seed.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+struct YearOverYearWordsTests {
+    @Test(arguments: [(9, 12, "减少3起"), (5, 5, "持平"), (7, 4, "增加3起"), (2, 0, "增加2起（上年同期为零）"), (0, 0, "持平")] as [(Int64, Int64, String)])
+    func wordsFollowTheData(current: Int64, previous: Int64, expected: String) {
+        #expect(YearOverYearChange.words(current: current, previous: previous, unit: "起") == expected)
+    }
+
+    @Test func rateChangeIsInPointsWithoutPercent() {
+        let change = YearOverYearChange(current: ExactDecimal(units: 846, scale: 1), previous: ExactDecimal(units: 853, scale: 1), isRate: true)
+        #expect(change.change?.fixed(1) == "-0.7")
+        #expect(change.changePercent == nil)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import SafetyCore
+
+struct RecordMapperTests {
+    static func mapping(_ json: String) throws -> DepartmentMapping {
+        try JSONDecoder().decode(DepartmentMapping.self, from: Data(json.utf8))
+    }
+
+    static let enforcement = """
+    {"department": "市场监管局", "kind": "enforcement", "format": "csv", "export_date": {"column": "导出日期"},
+     "fields": {"id": "编号", "date": "日期", "region": "乡镇", "sector": {"constant": "商贸"}, "enterprise": "当事人",
+                "action": {"from": "措施", "values": {"罚款": "fine", "关闭取缔": "closure"}},
+                "fine_yuan": {"from": "罚款(万元)", "unit": "万元"}}}
+    """
+
+    func map(_ values: [String: String], mapping: DepartmentMapping) -> Result<NormalizedRecord, Rejection> {
+        let mapper = RecordMapper(mapping: mapping, regions: Build.regions, sectors: CodeList([.init(name: "商贸制造", aliases: ["商贸"])]))
+        let raw = RawRecord(position: SourcePosition(file: "f.csv", line: 7, record: 6), values: mapper.sourceKeys.map { values[$0] })
+        return mapper.map(raw, fileExportDate: nil)
+    }
+
+    @Test func mapsColumnsConstantsValueMapsAndUnits() throws {
+        let mapping = try Self.mapping(Self.enforcement)
+        #expect(mapping.problems().isEmpty)
+        let result = map(["编号": "SJ-1", "日期": "2020年8月3日", "乡镇": " 女山湖 ", "当事人": "某公司", "措施": "罚款",
+                          "罚款(万元)": "0.07", "导出日期": "2020/11/05"], mapping: mapping)
+        guard case .success(.enforcement(let record)) = result else { Issue.record("not mapped: \(result)"); return }
+        #expect(record.region == "女山湖镇")
+        #expect(record.sector == "商贸制造")
+        #expect(record.action == .fine)
+        #expect(record.fineFen == 70_000)
+        #expect(record.date == LocalDate(year: 2020, month: 8, day: 3))
+        #expect(record.provenance.exportDate == LocalDate(year: 2020, month: 11, day: 5))
+        #expect(record.provenance.source == "市场监管局")
+        #expect(record.provenance.position.line == 7)
+    }
+
+    @Test(arguments: [("措施", "警告", "action", "unknown_value"), ("乡镇", "火星镇", "region", "unknown_code"),
+                      ("日期", "2020-02-30", "date", "impossible_date"), ("罚款(万元)", "1,2O", "fine_yuan", "not_an_amount"),
+                      ("编号", "", "id", "missing"), ("导出日期", "soon", "export_date", "not_a_date")])
+    func rejectsNamingFieldAndReason(column: String, value: String, field: String, code: String) throws {
+        var values = ["编号": "SJ-1", "日期": "2020-08-03", "乡镇": "明光街道", "当事人": "某公司", "措施": "罚款",
+                      "罚款(万元)": "1", "导出日期": "2020-11-05"]
+        values[column] = value
+        let result = map(values, mapping: try Self.mapping(Self.enforcement))
+        guard case .failure(let rejection) = result else { Issue.record("accepted \(value)"); return }
+        #expect(rejection.field == field)
+        #expect(rejection.value == value)
+        #expect(rejection.reason.code == code)
+        #expect(rejection.message.hasPrefix("f.csv:7: field \"\(field)\""))
+    }
+
+    @Test func problemsNameMissingAndUnknownFields() throws {
+        let mapping = try Self.mapping("""
+        {"department": "x", "kind": "hazard", "format": "xml", "export_date": {},
+         "fields": {"id": "a", "found_date": "b", "deaths": "c"}}
+        """)
+        let problems = mapping.problems().joined(separator: "\n")
+        #expect(problems.contains("field \"deaths\" is not a hazard field"))
+        #expect(problems.contains("required field \"region\" has no rule"))
+        #expect(problems.contains("export_date needs exactly one of"))
+        #expect(problems.contains("format xml needs an xml section"))
+    }
+
+    @Test func exportDateFromFileName() throws {
+        let rule = DepartmentMapping.ExportDateRule(column: nil, constant: nil, fileNamePattern: "-(\\d{8})\\.csv")
+        #expect(try rule.fileDate(fileName: "yingji-hazards-2020-20201105.csv") == LocalDate(year: 2020, month: 11, day: 5))
+        #expect(throws: MappingProblem.self) { try rule.fileDate(fileName: "hazards.csv") }
+    }
+
+    @Test func hazardRectifiedBeforeFoundIsRejected() throws {
+        let mapping = try Self.mapping("""
+        {"department": "x", "kind": "hazard", "format": "csv", "export_date": {"constant": "2020-11-05"},
+         "fields": {"id": "id", "found_date": "found", "region": "r", "sector": {"constant": "建筑"}, "enterprise": "e",
+                    "level": {"constant": "一般"}, "rectified_date": "fixed", "listed": {"constant": "否"}}}
+        """)
+        let mapper = RecordMapper(mapping: mapping, regions: Build.regions, sectors: Build.sectors)
+        let raw = RawRecord(position: SourcePosition(file: "h.csv", line: 2, record: 1),
+                            values: mapper.sourceKeys.map { ["id": "1", "found": "2020-08-15", "r": "明光街道", "e": "E", "fixed": "2020/08/01"][$0] })
+        guard case .failure(let rejection) = mapper.map(raw, fileExportDate: LocalDate(year: 2020, month: 11, day: 5)) else {
+            Issue.record("accepted"); return
+        }
+        #expect(rejection.reason == .rectifiedBeforeFound(found: LocalDate(year: 2020, month: 8, day: 15)!))
+        #expect(rejection.value == "2020/08/01")
+    }
+}
