@@ -49,7 +49,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "SafetyCoreTests", dependencies: ["SafetyCore"], path: "Tests/SafetyCoreTests"),
-        .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO"], path: "Tests/SafetyIOTests"),
+        .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "CZlib"], path: "Tests/SafetyIOTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO"], path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

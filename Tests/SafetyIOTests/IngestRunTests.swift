@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import SafetyIO
+@testable import SafetyCore
+
+struct IngestRunTests {
+    static let root = Fixture.repositoryRoot.path
+    static let pipelinePath = root + "/Pipelines/mingguang/pipeline.yaml"
+    static var exports: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root + "/SampleData/mingguang")) ?? []).sorted()
+    }
+
+    @Test func sampleExportsExist() { #expect(Self.exports.count == 10) }
+
+    @Test(arguments: exports)
+    func everyRecordIsAcceptedOrRejected(export: String) throws {
+        let pipeline = try PipelineLoader.load(Self.pipelinePath)
+        let out = try Fixture.temporaryDirectory()
+        let summary = try IngestRun(pipeline: pipeline, exportPath: Self.root + "/SampleData/mingguang/" + export, outputDirectory: out).run()
+        #expect(summary.read == summary.accepted + summary.rejected)
+        #expect(summary.read > 0)
+        let kindLines = try String(contentsOfFile: out + "/\(summary.kind.rawValue).csv", encoding: .utf8).split(separator: "\n").count
+        let rejectLines = try String(contentsOfFile: out + "/rejects.csv", encoding: .utf8).split(separator: "\n").count
+        // Rows can hold quoted line breaks, so count records by reading them back.
+        var read = 0
+        try NormalizedReader(directory: out).forEach { _ in read += 1 }
+        #expect(read == summary.accepted)
+        #expect(kindLines >= summary.accepted + 1 && rejectLines >= summary.rejected + 1)
+        #expect(FileManager.default.fileExists(atPath: IngestRun.summaryPath(in: out)))
+    }
+
+    func failingRun(named name: String, bytes: [UInt8]) throws -> (IngestFailure?, String) {
+        let pipeline = try PipelineLoader.load(Self.pipelinePath)
+        let directory = try Fixture.temporaryDirectory()
+        let path = directory + "/" + name
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let out = directory + "/out"
+        do {
+            _ = try IngestRun(pipeline: pipeline, exportPath: path, outputDirectory: out).run()
+            return (nil, out)
+        } catch let failure as IngestFailure {
+            return (failure, out)
+        }
+    }
+
+    func published(_ out: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    @Test func corruptGzipPublishesNothing() throws {
+        let sample = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.root + "/SampleData/mingguang/jiaojing-accidents-2020-20201105.xml.gz")))
+        var broken = sample
+        broken[broken.count - 3] ^= 0x55
+        let (failure, out) = try failingRun(named: "jiaojing-accidents-2020-20201106.xml.gz", bytes: broken)
+        #expect(failure != nil)
+        #expect(failure?.exitStatus == .inputNotTrustworthy)
+        #expect(published(out).isEmpty)
+        let tmp = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? [])
+        #expect(tmp.isEmpty, "temporaries left: \(tmp)")
+    }
+
+    @Test func xmlThatIsNotWellFormedPublishesNothing() throws {
+        let xml = Array("<jj:AccidentExport xmlns:jj=\"urn:mingguang:jiaojing:accident:1\"><jj:Accident id=\"1\">".utf8)
+        let (failure, out) = try failingRun(named: "jiaojing-accidents-2020-20201106.xml.gz", bytes: Fixture.gzip(xml))
+        guard case .notWellFormed = failure else { Issue.record("expected not well-formed, got \(String(describing: failure))"); return }
+        #expect(published(out).isEmpty)
+    }
+
+    @Test func gzNameWithoutGzipDataIsRefusedByName() throws {
+        let (failure, _) = try failingRun(named: "jiaojing-accidents-2020-20201106.xml.gz", bytes: Array("<x/>".utf8))
+        #expect(failure == .notGzip(file: "jiaojing-accidents-2020-20201106.xml.gz"))
+    }
+
+    @Test func rejectsOverTheThresholdFailButKeepTheRejectsFile() throws {
+        let csv = "事故编号,发生日期,乡镇,行业领域,死亡人数,重伤人数,轻伤人数,直接经济损失(万元)\n" +
+            "1,2020-01-01,明光街道,建筑,两,0,0,1\n2,2020-01-02,明光街道,建筑,1,0,0,1\n"
+        let (failure, out) = try failingRun(named: "yingji-accidents-20201106.csv", bytes: Array(("title\n" + csv).utf8))
+        #expect(failure == .rejectRateExceeded(file: "yingji-accidents-20201106.csv", rejected: 1, read: 2, limit: 0.2))
+        #expect(failure?.exitStatus == .rejectsOverThreshold)
+        #expect(published(out) == ["rejects.csv"])
+    }
+
+    @Test func unknownExportNameIsAConfigurationFailure() throws {
+        let (failure, _) = try failingRun(named: "unknown.csv", bytes: Array("a\n".utf8))
+        #expect(failure?.exitStatus == .configuration)
+    }
+
+    @Test func missingColumnNamesTheHeader() throws {
+        let (failure, _) = try failingRun(named: "yingji-drills-2021.csv", bytes: Array("演练编号,演练日期\n1,2020-01-01\n".utf8))
+        guard case .missingColumn(_, _, let column, let header) = failure else { Issue.record("got \(String(describing: failure))"); return }
+        #expect(header == ["演练编号", "演练日期"])
+        #expect(!column.isEmpty)
+    }
+}

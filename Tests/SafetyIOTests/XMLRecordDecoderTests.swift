@@ -1,0 +1,87 @@
+import Testing
+@testable import SafetyIO
+@testable import SafetyCore
+
+struct XMLRecordDecoderTests {
+    let layout = DepartmentMapping.XMLLayout(namespaces: ["jj": "urn:jj"], record: "/jj:Export/jj:Accident")
+    let keys = ["@id", "jj:Deaths", "jj:Place/@town", "jj:Note"]
+
+    func decode(_ xml: [UInt8], chunks: [Int]? = nil) throws -> [RawRecord] {
+        let decoder = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
+        var items: [DecodedItem] = []
+        for piece in Fixture.split(xml, chunks ?? [xml.count]) { items += try decoder.feed(piece) }
+        items += try decoder.finish()
+        return items.compactMap { if case .record(let r) = $0 { r } else { nil } }
+    }
+
+    static let document = Array("""
+    <?xml version="1.0" encoding="UTF-8"?>
+    <Export xmlns="urn:jj" xmlns:o="urn:other">
+      <Accident id="A1">
+        <Deaths>2</Deaths>
+        <o:Deaths>99</o:Deaths>
+        <Place town="女山湖镇"/>
+        <Note><![CDATA[a < b]]> &amp; &#x660E;</Note>
+      </Accident>
+      <o:Accident id="not-mine"><Deaths>7</Deaths></o:Accident>
+      <Accident id="A2"><Deaths>0</Deaths></Accident>
+    </Export>
+    """.utf8)
+
+    @Test func recordsMatchByNamespaceURINotPrefix() throws {
+        let records = try decode(Self.document)
+        #expect(records.map { $0.values[0] } == ["A1", "A2"])
+        #expect(records[0].values[1] == "2")
+        #expect(records[0].values[2] == "女山湖镇")
+        #expect(records[0].values[3] == "a < b & 明")
+        #expect(records[1].values[2] == nil)
+        #expect(records[0].position.line == 3 && records[1].position.record == 2)
+    }
+
+    @Test func sameRecordsInEveryChunking() throws {
+        let whole = try decode(Self.document).map(\.values)
+        for chunks in Fixture.chunkings(Self.document.count) {
+            #expect(try decode(Self.document, chunks: chunks).map(\.values) == whole)
+        }
+    }
+
+    @Test func notWellFormedFailsWithLineAndColumn() throws {
+        let broken = Array("<Export xmlns=\"urn:jj\">\n<Accident id=\"1\">\n<Deaths>2</Death>\n</Accident></Export>".utf8)
+        do {
+            _ = try decode(broken)
+            Issue.record("accepted a broken document")
+        } catch let IngestFailure.notWellFormed(file, _, line, column, _) {
+            #expect(file == "x.xml" && line == 3 && column > 0)
+        }
+    }
+
+    @Test(arguments: [
+        "<!DOCTYPE Export [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><Export xmlns=\"urn:jj\"><Accident id=\"&b;\"/></Export>",
+        "<!DOCTYPE Export [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><Export xmlns=\"urn:jj\"><Accident id=\"1\"><Note>&xxe;</Note></Accident></Export>",
+        "<!DOCTYPE Export [<!ENTITY % p SYSTEM \"http://127.0.0.1:9/x.dtd\"> %p;]><Export xmlns=\"urn:jj\"/>",
+    ])
+    func entityDeclarationsAreRefused(xml: String) {
+        do {
+            let records = try decode(Array(xml.utf8))
+            Issue.record("accepted: \(records.map(\.values))")
+        } catch let failure as IngestFailure {
+            if case .entityDeclared = failure {} else { Issue.record("wrong failure \(failure)") }
+            #expect(!failure.description.contains("root:"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func declaredLegacyEncodingIsDecoded() throws {
+        let head = Array("<?xml version=\"1.0\" encoding=\"GBK\"?><Export xmlns=\"urn:jj\"><Accident id=\"1\"><Place town=\"".utf8)
+        let tail = Array("\"/></Accident></Export>".utf8)
+        let records = try decode(head + [0xC3, 0xF7, 0xB9, 0xE2] + tail)
+        #expect(records.first?.values[2] == "明光")
+    }
+
+    @Test func unknownPrefixInMappingIsAConfigurationFailure() {
+        #expect(throws: IngestFailure.self) {
+            _ = try XMLRecordDecoder(layout: layout, sourceKeys: ["zz:Deaths"], file: "x.xml", member: nil)
+        }
+    }
+}
