@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+@testable import SafetyIO
+@testable import SafetyCore
+
+/// Runs the Makefile on a temporary copy of SampleData with the debug executables `swift test`
+/// built, and checks every figure the seed report publishes.
+@Suite(.serialized)
+struct SamplePipelineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let bin = root + "/.build/debug"
+
+    struct Run { var status: Int32; var output: String; var out: String }
+
+    /// `make` with OUT and DATA in a fresh temporary folder; extra exports are added to the copy.
+    static func make(adding extra: [String: [UInt8]] = [:], target: String = "all") throws -> Run {
+        let work = NSTemporaryDirectory() + "safety-e2e-" + UUID().uuidString
+        let data = work + "/data", out = work + "/out"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: root + "/SampleData/mingguang") {
+            try FileManager.default.copyItem(atPath: root + "/SampleData/mingguang/" + name, toPath: data + "/" + name)
+        }
+        for (name, bytes) in extra { FileManager.default.createFile(atPath: data + "/" + name, contents: Data(bytes)) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["make", "-C", root, "-j2", "BUILD=no", "BIN=\(bin)", "DATA=\(data)", "OUT=\(out)", target]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: output, out: out)
+    }
+
+    static let sample = Result { try make() }
+
+    func value(_ table: IndicatorTable, _ code: IndicatorCode, _ period: String, sector: String = "") -> (String, String, String) {
+        guard let row = table.row(code, period: period, breakdown: Breakdown(sector: sector, region: "")) else { return ("", "", "") }
+        return (row.fields[6], row.fields[7], row.fields[8])
+    }
+
+    @Test func makeReproducesTheSeedFigures() throws {
+        let run = try Self.sample.get()
+        #expect(run.status == 0, "make failed:\n\(run.output)")
+        let table = try IndicatorRun.readTable(csvPath: run.out + "/indicators.csv")
+        let ytd = "2020-YTD-10", road = "道路交通运输"
+        // 截至10月底: 9 road accidents, 6 deaths, 5 serious injuries; -3, -5, 持平.
+        #expect(value(table, .accidents, ytd, sector: road) == ("9", "12", "-3"))
+        #expect(value(table, .deaths, ytd, sector: road) == ("6", "11", "-5"))
+        #expect(value(table, .seriousInjuries, ytd, sector: road) == ("5", "5", "0"))
+        // 较大以上 road accidents: none, one fewer, three fewer deaths.
+        #expect(value(table, .majorAccidents, ytd, sector: road) == ("0", "1", "-1"))
+        #expect(value(table, .majorAccidentDeaths, ytd, sector: road) == ("0", "3", "-3"))
+        // All other sectors: none; two fewer accidents and deaths.
+        let all = value(table, .accidents, ytd), allDeaths = value(table, .deaths, ytd)
+        #expect(Int(all.0)! - 9 == 0 && Int(all.1)! - 12 == 2)
+        #expect(Int(allDeaths.0)! - 6 == 0 && Int(allDeaths.1)! - 11 == 2)
+        // 百日除患铸安.
+        let c = "百日除患铸安"
+        #expect(value(table, .hazardsIdentified, c).0 == "494")
+        #expect(value(table, .hazardsRectified, c).0 == "418")
+        #expect(value(table, .rectificationRate, c).0 == "84.6")
+        #expect(value(table, .majorHazards, c).0 == "34")
+        #expect(value(table, .majorHazardsRectified, c).0 == "32")
+        #expect(value(table, .violations, c).0 == "967")
+        #expect(value(table, .closures, c).0 == "7")
+        #expect(value(table, .suspensions, c).0 == "6")
+        #expect(value(table, .licencesSuspendedOrRevoked, c).0 == "124")
+        #expect(value(table, .finesWanYuan, c).0 == "118.3")
+        // The provincial inspection campaign.
+        let p = "全省安全生产大检查大督查大整治专项行动"
+        #expect(value(table, .inspectionGroups, p).0 == "272")
+        #expect(value(table, .enterprisesInspected, p).0 == "1001")
+        #expect(value(table, .hazardsIdentified, p).0 == "942")
+        #expect(value(table, .rectificationOrders, p).0 == "196")
+        #expect(value(table, .suspensions, p).0 == "4")
+        #expect(value(table, .closures, p).0 == "2")
+        #expect(value(table, .finesWanYuan, p).0 == "299")
+        // 2020: 13 major hazards listed, in two batches.
+        #expect(value(table, .listedHazards, "2020").0 == "13")
+        #expect(value(table, .listingBatches, "2020").0 == "2")
+        // 安全生产月.
+        let m = "安全生产月"
+        #expect(value(table, .drills, m).0 == "18")
+        #expect(value(table, .drillParticipants, m).0 == "1562")
+        #expect(value(table, .drillFundsWanYuan, m).0 == "19.1")
+        #expect(value(table, .cityWideDrills, m).0 == "4")
+    }
+
+    @Test func bulletinCarriesTheSeedSentences() throws {
+        let run = try Self.sample.get()
+        let bulletin = try String(contentsOfFile: run.out + "/bulletin.md", encoding: .utf8)
+        #expect(bulletin.contains("截至10月底，全市共发生道路交通运输业事故9起，造成6人死亡、5人重伤，较上年同期，事故起数减少3起、死亡人数减少5人、重伤人数持平。"))
+        #expect(bulletin.contains("未发生较大以上道路交通事故，较上年同期，事故起数减少1起、死亡人数减少3人。"))
+        #expect(bulletin.contains("农林渔牧业、采矿业、商贸制造业、建筑业及其他行业领域继续保持稳定，未发生生产安全事故，较上年同期，事故起数减少2起、死亡人数减少2人。"))
+        #expect(bulletin.contains("排查各类事故隐患494个、治理整顿各类事故隐患418个，整改率84.6%（418/494）；先后对34项重大隐患实施挂牌整治，整治完成32项"))
+        #expect(bulletin.contains("共打击各类严重违法违规行为967起，其中关闭取缔企业7家、停产整顿企业6家、暂扣吊销证照124个"))
+        #expect(bulletin.contains("实施行政处罚罚款118.3万元"))
+        #expect(bulletin.contains("全市共组成专项督查检查组272批次，督导检查企业1001家（次）"))
+        #expect(bulletin.contains("全市共举行各类应急演练活动18场，参加人数1562人次，投入资金19.1万元，其中全市性综合演练4场"))
+        #expect(bulletin.contains("先后分两批对13项重大隐患挂牌督办整治"))
+    }
+
+    @Test func everyRecordIsAccountedFor() throws {
+        let run = try Self.sample.get()
+        let summary = try String(contentsOfFile: run.out + "/ingest-summary.csv", encoding: .utf8)
+        var read = 0, accepted = 0, rejected = 0
+        for line in summary.split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            read += Int(cells[3])!; accepted += Int(cells[4])!; rejected += Int(cells[5])!
+            #expect(Int(cells[3])! == Int(cells[4])! + Int(cells[5])!, "\(line)")
+        }
+        #expect(read == accepted + rejected && rejected == 6)
+        var normalized = 0
+        try NormalizedReader(directory: run.out + "/normalized").forEach { _ in normalized += 1 }
+        #expect(normalized == accepted)
+        let rejects = try String(contentsOfFile: run.out + "/rejects.csv", encoding: .utf8)
+        #expect(rejects.hasPrefix("file,member,line,record,field,value,reason_code,reason\n"))
+        #expect(rejects.contains("yingji-accidents-20201105.csv,,6,4,deaths,两,not_a_count,"))
+        #expect(rejects.contains("impossible_date") && rejects.contains("unknown_code") && rejects.contains("rectified_before_found"))
+        #expect(rejects.contains("'=HYPERLINK"), "formula in a rejects cell must be neutralised")
+        let package = try String(contentsOfFile: run.out + "/normalized/datapackage.json", encoding: .utf8)
+        let descriptor = try #require(try JSONSerialization.jsonObject(with: Data(package.utf8)) as? [String: Any])
+        let resources = try #require(descriptor["resources"] as? [[String: Any]])
+        #expect(resources.compactMap { $0["name"] as? String } == ["accident", "hazard", "enforcement", "inspection", "drill"])
+    }
+
+    @Test func sameInputsGiveTheSameBytes() throws {
+        let first = try Self.sample.get(), second = try Self.make()
+        for file in ["indicators.csv", "indicators.json", "bulletin.md", "rejects.csv", "normalized/hazard.csv", "normalized/datapackage.json"] {
+            #expect(FileManager.default.contentsEqual(atPath: first.out + "/" + file, andPath: second.out + "/" + file), "\(file) differs")
+        }
+    }
+
+    @Test func aCorruptExportFailsTheRunAndNamesTheFile() throws {
+        let run = try Self.make(adding: ["jiaojing-accidents-2020-20201201.xml.gz": Array("not gzip at all".utf8)])
+        #expect(run.status != 0)
+        #expect(run.output.contains("jiaojing-accidents-2020-20201201.xml.gz: named .gz but is not gzip data"))
+        #expect(!FileManager.default.fileExists(atPath: run.out + "/ingest/jiaojing-accidents-2020-20201201.xml.gz/summary.json"))
+        #expect(!FileManager.default.fileExists(atPath: run.out + "/bulletin.md"))
+    }
+
+    @Test(arguments: ["safety-ingest", "safety-package", "safety-indicators", "safety-report"])
+    func helpExplainsItselfWithAnExample(tool: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.bin + "/" + tool)
+        process.arguments = ["--help"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("OVERVIEW:") && text.contains("Example:") && text.contains(tool + " --pipeline"))
+    }
+
+    @Test func usageErrorsExitSixtyFour() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.bin + "/safety-ingest")
+        process.arguments = ["--no-such-option"]
+        process.standardError = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == ExitStatus.usage.rawValue)
+    }
+}
