@@ -14,17 +14,33 @@ CONFIG ?= release
 BIN ?= .build/$(CONFIG)
 # BUILD=no uses the executables already in BIN (the end-to-end test does so inside `swift test`).
 BUILD ?= yes
+# PERIOD=2020-10 | 2020Q3 | 2020 | 2020-YTD-10 | a campaign: results go to OUT/periods/PERIOD/.
+PERIOD ?=
+ifeq ($(PERIOD),)
+RESULTS := $(OUT)
+PERIOD_ARGS :=
+else
+RESULTS := $(OUT)/periods/$(PERIOD)
+PERIOD_ARGS := --period $(PERIOD)
+endif
 
 EXPORTS := $(sort $(notdir $(wildcard $(DATA)/*)))
 INGESTED := $(EXPORTS:%=$(OUT)/ingest/%/summary.json)
 MAPPINGS := $(wildcard $(dir $(PIPELINE_FILE))mappings/*.yaml)
+REFERENCE := $(wildcard $(dir $(PIPELINE_FILE))reference.csv)
+KINDS := accident hazard enforcement inspection drill
+PARTIALS := $(KINDS:%=$(RESULTS)/partials/%.json)
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
-TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-report
+TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report
 
-.PHONY: all help test deps clean distclean sample-data check-sample-data check-core
+.PHONY: all help test deps clean distclean sample-data check-sample-data check-core indicators bulletin
 
-all: $(OUT)/bulletin.md ## Run the sample pipeline: ingest, package, indicators, bulletin (out/mingguang/)
-	@echo "outputs in $(OUT)/: bulletin.md indicators.csv indicators.json rejects.csv ingest-summary.csv normalized/"
+all: $(RESULTS)/bulletin.md ## Run the sample pipeline: ingest, package, indicators, bulletin (out/mingguang/)
+	@echo "outputs in $(RESULTS)/: bulletin.md indicators.csv indicators.json; in $(OUT)/: rejects.csv ingest-summary.csv normalized/"
+
+indicators: $(RESULTS)/indicators.csv ## Compute indicators (PERIOD=2020Q3 etc. for one period, into out/<p>/periods/PERIOD/)
+
+bulletin: $(RESULTS)/bulletin.md ## Write the bulletin (PERIOD= as for indicators)
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -72,9 +88,13 @@ $(OUT)/ingest/%/summary.json: $(DATA)/% $(PIPELINE_FILE) $(MAPPINGS) $(BIN)/safe
 $(OUT)/normalized/datapackage.json: $(INGESTED) $(PIPELINE_FILE) $(BIN)/safety-package
 	$(BIN)/safety-package --pipeline $(PIPELINE_FILE) --output $(OUT) $(INGESTED:%/summary.json=%)
 
-# indicators.csv is written after indicators.json.
-$(OUT)/indicators.csv: $(OUT)/normalized/datapackage.json $(PIPELINE_FILE) $(BIN)/safety-indicators
-	$(BIN)/safety-indicators --pipeline $(PIPELINE_FILE) --data $(OUT)/normalized --output $(OUT)
+# One partial aggregate per record kind (both cores under -j2), merged exactly.
+$(RESULTS)/partials/%.json: $(OUT)/normalized/datapackage.json $(PIPELINE_FILE) $(BIN)/safety-indicators
+	$(BIN)/safety-indicators --pipeline $(PIPELINE_FILE) --data $(OUT)/normalized/$*.csv --partial $@ $(PERIOD_ARGS)
 
-$(OUT)/bulletin.md: $(OUT)/indicators.csv $(PIPELINE_FILE) $(BIN)/safety-report
-	$(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@
+# indicators.csv is written after indicators.json.
+$(RESULTS)/indicators.csv: $(PARTIALS) $(REFERENCE) $(BIN)/safety-merge
+	$(BIN)/safety-merge --pipeline $(PIPELINE_FILE) --output $(RESULTS) $(PARTIALS)
+
+$(RESULTS)/bulletin.md: $(RESULTS)/indicators.csv $(PIPELINE_FILE) $(BIN)/safety-report
+	$(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@ $(PERIOD_ARGS)

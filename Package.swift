@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "safety-ingest", targets: ["safety-ingest"]),
         .executable(name: "safety-package", targets: ["safety-package"]),
         .executable(name: "safety-indicators", targets: ["safety-indicators"]),
+        .executable(name: "safety-merge", targets: ["safety-merge"]),
         .executable(name: "safety-report", targets: ["safety-report"]),
     ],
     dependencies: [
@@ -43,6 +44,9 @@ let package = Package(
         .executableTarget(name: "safety-indicators",
                           dependencies: ["SafetyCLI"],
                           path: "Sources/safety-indicators"),
+        .executableTarget(name: "safety-merge",
+                          dependencies: ["SafetyCLI"],
+                          path: "Sources/safety-merge"),
         .executableTarget(name: "safety-report",
                           dependencies: ["SafetyCLI"],
                           path: "Sources/safety-report"),

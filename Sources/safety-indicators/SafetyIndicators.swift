@@ -1,7 +1,6 @@
 import ArgumentParser
 import SafetyCLI
 import SafetyIO
-import SafetyCore
 
 @main
 struct SafetyIndicators: ParsableCommand {
@@ -9,9 +8,12 @@ struct SafetyIndicators: ParsableCommand {
         commandName: "safety-indicators",
         abstract: "Compute the published indicators from the common format, with the same period last year.",
         discussion: """
-        Periods: the pipeline's report period, its campaigns and extra periods, or the ones named \
-        with --period (2020-10, 2020Q3, 2020, 2020-YTD-10, or a campaign name). Rows go out overall, \
-        by sector and by region. Memory holds one tally per (period, breakdown), never records.
+        Periods: the pipeline's report period, campaigns and extra periods, or those named with \
+        --period (2020-10, 2020Q3, 2020, 2020-YTD-10, or a campaign name) plus the campaigns that \
+        overlap them. Rows go out overall and by sector, sector group, region, source department and \
+        month; months and quarters also compare with the period before (环比). Memory holds one tally \
+        per (period, breakdown) cell, never records. With --partial, writes a partial aggregate that \
+        safety-merge combines with others into exactly the table one run gives.
 
         Example:
           safety-indicators --pipeline Pipelines/mingguang/pipeline.yaml \\
@@ -20,29 +22,37 @@ struct SafetyIndicators: ParsableCommand {
 
     @OptionGroup var options: PipelineOptions
 
-    @Option(name: .long, help: ArgumentHelp("The normalized data package folder.", valueName: "folder"))
-    var data: String
+    @Option(name: .long, help: ArgumentHelp("A normalized folder or kind file (hazard.csv); repeatable.", valueName: "path"))
+    var data: [String]
 
     @Option(name: .long, help: ArgumentHelp("Folder for indicators.csv and indicators.json.", valueName: "folder"))
-    var output: String
+    var output: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write a partial aggregate to this file instead of the table.", valueName: "file"))
+    var partial: String?
 
     @Option(name: .long, help: ArgumentHelp("A period to compute instead of the pipeline's; repeatable.", valueName: "period"))
     var period: [String] = []
 
+    func validate() throws {
+        if data.isEmpty { throw ValidationError("name the normalized data with --data") }
+        if (output == nil) == (partial == nil) { throw ValidationError("give exactly one of --output or --partial") }
+    }
+
     func run() throws {
         try CommandRunner.run("safety-indicators") {
             let pipeline = try options.load()
-            let periods: [ReportingPeriod]
-            do {
-                periods = period.isEmpty ? try pipeline.config.reportingPeriods()
-                    : try period.map { text throws(MappingProblem) in try pipeline.config.period(named: text) }
-            } catch {
-                throw IngestFailure.configuration(file: pipeline.path, problems: ["\(error)"])
+            let run = IndicatorRun(pipeline: pipeline, periods: try PeriodSelection.periods(period, pipeline: pipeline))
+            let (accumulator, records) = try run.accumulate(data)
+            if let partial {
+                try PartialAggregateFile.write(accumulator, to: partial)
+                if !options.quiet { print("\(records) records: partial aggregate \(partial)") }
+            } else if let output {
+                let table = try run.table(accumulator)
+                try IndicatorRun.write(table, pipeline: pipeline.config.name,
+                                       csvPath: output + "/indicators.csv", jsonPath: output + "/indicators.json")
+                if !options.quiet { print("\(records) records, \(run.periods.count) periods: \(table.rows.count) indicator rows") }
             }
-            let (table, records) = try IndicatorRun(pipeline: pipeline, normalizedDirectory: data, periods: periods).table()
-            try IndicatorRun.write(table, pipeline: pipeline.config.name,
-                                   csvPath: output + "/indicators.csv", jsonPath: output + "/indicators.json")
-            if !options.quiet { print("\(records) records, \(periods.count) periods: \(table.rows.count) indicator rows") }
         }
     }
 }

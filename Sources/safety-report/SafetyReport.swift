@@ -25,12 +25,15 @@ struct SafetyReport: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The bulletin to write.", valueName: "bulletin.md"))
     var output: String
 
+    @Option(name: .long, help: ArgumentHelp("The period 总体形势 describes (default: the pipeline's report_period).", valueName: "period"))
+    var period: String?
+
     func run() throws {
         try CommandRunner.run("safety-report") {
             let pipeline = try options.load()
             let table = try IndicatorRun.readTable(csvPath: indicators)
             let text: String
-            do { text = try BulletinText(table: table, pipeline: pipeline.config).markdown() } catch {
+            do { text = try BulletinText(table: table, pipeline: pipeline.config).markdown(reportPeriod: period) } catch {
                 throw IngestFailure.configuration(file: pipeline.path, problems: ["\(error)"])
             }
             try AtomicFile.write(text, to: output)

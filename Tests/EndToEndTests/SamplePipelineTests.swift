@@ -36,8 +36,9 @@ struct SamplePipelineTests {
     static let sample = Result { try make() }
 
     func value(_ table: IndicatorTable, _ code: IndicatorCode, _ period: String, sector: String = "") -> (String, String, String) {
-        guard let row = table.row(code, period: period, breakdown: Breakdown(sector: sector, region: "")) else { return ("", "", "") }
-        return (row.fields[6], row.fields[7], row.fields[8])
+        guard let row = table.row(code, period: period, breakdown: sector.isEmpty ? .all : .sector(sector)) else { return ("", "", "") }
+        let v = IndicatorRow.valueColumn
+        return (row.fields[v], row.fields[v + 1], row.fields[v + 2])
     }
 
     @Test func makeReproducesTheSeedFigures() throws {

@@ -41,7 +41,8 @@ struct IndicatorAccumulatorTests {
     @Test func zeroHazardsGiveAnEmptyRateNotNaN() throws {
         let row = try #require(table([]).row(.rectificationRate, period: ytd.name))
         #expect(row.value == nil && row.previousValue == nil)
-        #expect(row.fields[6] == "" && row.fields[9] == "")
+        let v = IndicatorRow.valueColumn
+        #expect(row.fields[v] == "" && row.fields[v + 3] == "")
     }
 
     @Test func previousZeroLeavesChangePercentEmpty() throws {
@@ -60,12 +61,12 @@ struct IndicatorAccumulatorTests {
 
     @Test func breakdownsBySectorAndRegion() {
         let t = table([Build.accident("2020-03-01", sector: "建筑", deaths: 1), Build.accident("2020-03-02", deaths: 1)])
-        #expect(t.row(.deaths, period: ytd.name, breakdown: Breakdown(sector: "建筑", region: ""))?.value == ExactDecimal(integer: 1))
-        #expect(t.row(.deaths, period: ytd.name, breakdown: Breakdown(sector: "", region: "明光街道"))?.value == ExactDecimal(integer: 2))
-        #expect(t.row(.drills, period: ytd.name, breakdown: Breakdown(sector: "建筑", region: "")) == nil)
+        #expect(t.row(.deaths, period: ytd.name, breakdown: .sector("建筑"))?.value == ExactDecimal(integer: 1))
+        #expect(t.row(.deaths, period: ytd.name, breakdown: .region("明光街道"))?.value == ExactDecimal(integer: 2))
+        #expect(t.row(.drills, period: ytd.name, breakdown: .sector("建筑")) == nil)
     }
 
-    @Test func shardsMergeToTheSingleRun() {
+    @Test func shardsMergeToTheSingleRun() throws {
         var rng = SplitMix64(seed: 20201031)
         print("shard merge seed 20201031")
         var records: [NormalizedRecord] = []
@@ -82,7 +83,7 @@ struct IndicatorAccumulatorTests {
         for shard in 0..<3 {
             var part = IndicatorAccumulator(periods: [ytd])
             for (i, record) in records.enumerated() where i % 3 == shard { part.add(record) }
-            merged.merge(part)
+            try merged.merge(part)
         }
         #expect(merged.table(sectors: Build.sectors, regions: Build.regions) == single)
     }
@@ -119,5 +120,84 @@ struct YearOverYearWordsTests {
         let change = YearOverYearChange(current: ExactDecimal(units: 846, scale: 1), previous: ExactDecimal(units: 853, scale: 1), isRate: true)
         #expect(change.change?.fixed(1) == "-0.7")
         #expect(change.changePercent == nil)
+    }
+}
+
+struct IndicatorEngineRuleTests {
+    func table(_ records: [NormalizedRecord], periods: [String], groups: [String: [String]] = [:],
+               relative: RelativeRules = RelativeRules()) -> IndicatorTable {
+        var accumulator = IndicatorAccumulator(periods: periods.map { ReportingPeriod(parsing: $0)! }, sectorGroups: groups)
+        records.forEach { accumulator.add($0) }
+        return accumulator.table(sectors: Build.sectors, regions: Build.regions, relative: relative)
+    }
+
+    func hazard(_ found: String, rectified: String?, deadline: String?) -> NormalizedRecord {
+        guard case .hazard(var h) = Build.hazard(found, rectified: rectified) else { fatalError() }
+        h.deadline = deadline.map(Build.date)
+        return .hazard(h)
+    }
+
+    @Test func onTimeAndOverdueAtThePeriodEnd() {
+        let t = table([hazard("2020-03-01", rectified: "2020-03-10", deadline: "2020-03-15"),   // on time
+                       hazard("2020-03-01", rectified: "2020-03-20", deadline: "2020-03-15"),   // late but rectified
+                       hazard("2020-03-02", rectified: nil, deadline: "2020-03-20"),            // overdue at end of March
+                       hazard("2020-03-03", rectified: nil, deadline: "2020-04-10"),            // open, not yet due
+                       hazard("2020-03-04", rectified: "2020-04-02", deadline: "2020-03-25")],  // rectified after the period: overdue in it
+                      periods: ["2020-03"])
+        #expect(t.row(.hazardsRectifiedOnTime, period: "2020-03")?.value == ExactDecimal(integer: 1))
+        #expect(t.row(.hazardsOverdue, period: "2020-03")?.value == ExactDecimal(integer: 2))
+        #expect(t.row(.hazardsRectified, period: "2020-03")?.value == ExactDecimal(integer: 2))
+    }
+
+    @Test func monthsAndQuartersCompareWithThePeriodBefore() throws {
+        let t = table([Build.accident("2020-03-05"), Build.accident("2020-02-05"), Build.accident("2020-02-06"),
+                       Build.accident("2019-12-31"), Build.accident("2019-03-01")], periods: ["2020-03", "2020Q1", "2020"])
+        let march = try #require(t.row(.accidents, period: "2020-03"))
+        #expect(march.value == ExactDecimal(integer: 1) && march.priorValue == ExactDecimal(integer: 2) && march.previousValue == ExactDecimal(integer: 1))
+        #expect(march.priorChange.changePercent?.fixed(1) == "-50.0")
+        let q1 = try #require(t.row(.accidents, period: "2020Q1"))
+        #expect(q1.value == ExactDecimal(integer: 3) && q1.priorValue == ExactDecimal(integer: 1))
+        #expect(t.row(.accidents, period: "2020")?.priorValue == nil)
+    }
+
+    @Test func accidentsByGradeHasARowPerGrade() {
+        let t = table([Build.accident("2020-03-05", deaths: 3), Build.accident("2020-03-06", deaths: 10),
+                       Build.accident("2020-03-07", serious: 100), Build.accident("2020-03-08")], periods: ["2020"])
+        for grade in SeverityGrade.allCases {
+            #expect(t.row(.accidentsByGrade, period: "2020", grade: grade)?.value == ExactDecimal(integer: 1))
+        }
+        #expect(t.row(.majorAccidents, period: "2020")?.value == ExactDecimal(integer: 3))
+    }
+
+    @Test func breakdownsBySectorGroupSourceAndMonth() {
+        let t = table([Build.accident("2020-03-05", sector: "建筑", deaths: 1), Build.accident("2020-04-05", sector: "商贸制造", deaths: 2),
+                       Build.accident("2019-04-01", sector: "建筑", deaths: 4), Build.accident("2020-04-06", deaths: 8)],
+                      periods: ["2020"], groups: ["建筑": ["工矿商贸"], "商贸制造": ["工矿商贸"]])
+        let group = t.row(.deaths, period: "2020", breakdown: Breakdown(.sectorGroup, "工矿商贸"))
+        #expect(group?.value == ExactDecimal(integer: 3) && group?.previousValue == ExactDecimal(integer: 4))
+        #expect(t.row(.deaths, period: "2020", breakdown: Breakdown(.source, "测试局"))?.value == ExactDecimal(integer: 11))
+        let april = t.row(.deaths, period: "2020", breakdown: Breakdown(.month, "2020-04"))
+        #expect(april?.value == ExactDecimal(integer: 10) && april?.previousValue == ExactDecimal(integer: 4))
+    }
+
+    @Test func relativeIndicatorsAndMissingDenominators() {
+        var reference = ReferenceData()
+        reference.gdpYi[.init(year: 2020, region: "")] = ExactDecimal(units: 2843, scale: 1)
+        reference.workers[.init(year: 2020, region: "")] = ExactDecimal(integer: 96_500)
+        reference.vehicles[.init(year: 2020, region: "")] = ExactDecimal(integer: 141_500)
+        let t = table([Build.accident("2020-03-05", deaths: 6), Build.accident("2020-04-05", sector: "建筑", deaths: 2)],
+                      periods: ["2020-YTD-10"], groups: ["建筑": ["工矿商贸"]],
+                      relative: RelativeRules(reference: reference, workersGroup: "工矿商贸", roadSector: "道路交通运输"))
+        let gdp = t.row(.deathsPer100mGDP, period: "2020-YTD-10")
+        #expect(gdp?.value?.fixed(3) == "0.028")          // 8 / 284.3
+        #expect(gdp?.previousValue == nil)                // no 2019 GDP: empty, never zero
+        #expect(gdp?.fields[IndicatorRow.valueColumn + 1] == "")
+        #expect(t.row(.deathsPer100kWorkers, period: "2020-YTD-10")?.value?.fixed(3) == "2.073")   // 2 / 96500 × 1e5
+        #expect(t.row(.roadDeathsPer10kVehicles, period: "2020-YTD-10")?.fields[IndicatorRow.valueColumn] == "0.42") // 6 / 141500 × 1e4
+    }
+
+    @Test func ratioRoundsHalfUp() {
+        #expect(HalfUpRounding.ratio(1, ExactDecimal(integer: 8), multiplier: 1, places: 2)?.fixed(2) == "0.13")
+        #expect(HalfUpRounding.ratio(1, ExactDecimal(integer: 0), multiplier: 1, places: 2) == nil)
     }
 }

@@ -11,7 +11,7 @@ public struct BulletinText: Sendable {
     }
 
     private func int(_ code: IndicatorCode, _ period: String, sector: String = "") -> (Int64, Int64) {
-        guard let row = table.row(code, period: period, breakdown: Breakdown(sector: sector, region: "")) else { return (0, 0) }
+        guard let row = table.row(code, period: period, breakdown: sector.isEmpty ? .all : .sector(sector)) else { return (0, 0) }
         return (row.value?.units ?? 0, row.previousValue?.units ?? 0)
     }
 
@@ -32,16 +32,20 @@ public struct BulletinText: Sendable {
 
     public static func dateText(_ date: LocalDate) -> String { "\(date.year)年\(date.month)月\(date.day)日" }
 
-    /// The whole bulletin as Markdown.
-    public func markdown() throws(MappingProblem) -> String {
-        let report = try pipeline.period(named: pipeline.reportPeriod)
+    /// The whole bulletin as Markdown, for `reportPeriod` (default: the pipeline's). Campaign
+    /// paragraphs appear for the campaigns the table has figures for.
+    public func markdown(reportPeriod: String? = nil) throws(MappingProblem) -> String {
+        let report = try pipeline.period(named: reportPeriod ?? pipeline.reportPeriod)
+        guard table.periods.contains(where: { $0.name == report.name }) else {
+            throw MappingProblem("the indicator table has no figures for period \(report.name)")
+        }
         var out = "# \(pipeline.title)安全生产形势通报（\(BulletinText.phrase(for: report))）\n\n"
         out += "统计期：\(BulletinText.dateText(report.start))至\(BulletinText.dateText(report.end))；"
         out += "上年同期：\(BulletinText.dateText(report.sameLastYear.start))至\(BulletinText.dateText(report.sameLastYear.end))。\n\n"
         out += "## 一、总体形势\n\n" + overview(report) + "\n\n"
         out += "## 二、重点工作\n\n"
         var number = 1
-        for campaign in pipeline.campaigns {
+        for campaign in pipeline.campaigns where table.periods.contains(where: { $0.name == campaign.name }) {
             let period = try pipeline.period(named: campaign.name)
             let text = work(period)
             guard !text.isEmpty else { continue }

@@ -1,18 +1,34 @@
 /// Counts records into cells of (period window, breakdown). Memory holds one `Tally` per cell,
-/// never records; each requested period has two windows, itself and the same period last year.
-public struct IndicatorAccumulator: Sendable {
+/// never records. Each requested period has up to three windows: itself, the same period last
+/// year (同比) and, for months and quarters, the period before (环比).
+///
+/// Accumulators over the same periods merge exactly (`merge`), so shards of the data can be
+/// counted apart and combined: the result equals one run over all of it.
+public struct IndicatorAccumulator: Sendable, Codable {
     public let periods: [ReportingPeriod]
-    private let windows: [ReportingPeriod]
+    /// Sector → the sector groups it belongs to (工矿商贸).
+    public let sectorGroups: [String: [String]]
     public private(set) var cells: [Cell: Tally] = [:]
 
-    public struct Cell: Hashable, Sendable {
+    public struct Cell: Hashable, Sendable, Codable {
         public var window: Int
         public var breakdown: Breakdown
     }
 
-    public init(periods: [ReportingPeriod]) {
+    enum Role: Int { case current = 0, lastYear = 1, prior = 2 }
+
+    public init(periods: [ReportingPeriod], sectorGroups: [String: [String]] = [:]) {
         self.periods = periods
-        self.windows = periods.flatMap { [$0, $0.sameLastYear] }
+        self.sectorGroups = sectorGroups
+    }
+
+    private func window(_ index: Int) -> ReportingPeriod? {
+        let period = periods[index / 3]
+        switch Role(rawValue: index % 3)! {
+        case .current: return period
+        case .lastYear: return period.sameLastYear
+        case .prior: return period.priorPeriod
+        }
     }
 
     /// The date that places a record in a period: when it happened, was found or was decided.
@@ -26,7 +42,7 @@ public struct IndicatorAccumulator: Sendable {
         }
     }
 
-    static func breakdowns(of record: NormalizedRecord) -> [Breakdown] {
+    func breakdowns(of record: NormalizedRecord, role: Role) -> [Breakdown] {
         let region: String, sector: String
         switch record {
         case .accident(let r): region = r.region; sector = r.sector
@@ -35,48 +51,108 @@ public struct IndicatorAccumulator: Sendable {
         case .inspection(let r): region = r.region; sector = r.sector
         case .drill(let r): region = r.region; sector = ""
         }
-        var result = [Breakdown.all, Breakdown(sector: "", region: region)]
-        if !sector.isEmpty { result.append(Breakdown(sector: sector, region: "")) }
+        var result = [Breakdown.all, .region(region), Breakdown(.source, record.provenance.source)]
+        if !sector.isEmpty {
+            result.append(.sector(sector))
+            for group in sectorGroups[sector] ?? [] { result.append(Breakdown(.sectorGroup, group)) }
+        }
+        if role != .prior {
+            // Months of last year's window carry this year's label, so rows line up.
+            let date = IndicatorAccumulator.date(of: record)
+            let year = date.year + (role == .lastYear ? 1 : 0)
+            result.append(Breakdown(.month, "\(year)-\(date.month < 10 ? "0" : "")\(date.month)"))
+        }
         return result
     }
 
     public mutating func add(_ record: NormalizedRecord) {
         let date = IndicatorAccumulator.date(of: record)
-        for (w, window) in windows.enumerated() where window.contains(date) {
-            for breakdown in IndicatorAccumulator.breakdowns(of: record) {
-                cells[Cell(window: w, breakdown: breakdown), default: Tally()].add(record, windowEnd: window.end)
+        for index in 0..<(periods.count * 3) {
+            guard let window = window(index), window.contains(date) else { continue }
+            for breakdown in breakdowns(of: record, role: Role(rawValue: index % 3)!) {
+                cells[Cell(window: index, breakdown: breakdown), default: Tally()].add(record, windowEnd: window.end)
             }
         }
     }
 
     /// Combines another accumulator over the same periods (a shard of the same data).
-    public mutating func merge(_ other: IndicatorAccumulator) {
-        precondition(other.periods == periods, "merging accumulators over different periods")
+    public mutating func merge(_ other: IndicatorAccumulator) throws(MappingProblem) {
+        guard other.periods == periods, other.sectorGroups == sectorGroups else {
+            throw MappingProblem("partial aggregates were computed over different periods or sector groups")
+        }
         cells.merge(other.cells) { var a = $0; a.merge($1); return a }
     }
 
-    /// The table: for the whole, every indicator; for a breakdown, the indicators of kinds it has records of.
-    public func table(sectors: CodeList, regions: CodeList) -> IndicatorTable {
+    /// The table: for the total, every indicator; for a breakdown, the indicators of the kinds
+    /// it has records of; relative indicators for the total (and GDP-relative deaths per region).
+    public func table(sectors: CodeList, regions: CodeList, relative: RelativeRules = RelativeRules()) -> IndicatorTable {
         var rows: [IndicatorRow] = []
         let sectorOrder = Dictionary(uniqueKeysWithValues: sectors.names.enumerated().map { ($1, $0) })
         let regionOrder = Dictionary(uniqueKeysWithValues: regions.names.enumerated().map { ($1, $0) })
         func rank(_ b: Breakdown) -> (Int, Int, String) {
-            if b == .all { return (0, 0, "") }
-            if b.region.isEmpty { return (1, sectorOrder[b.sector] ?? Int.max, b.sector) }
-            return (2, regionOrder[b.region] ?? Int.max, b.region)
+            let d = Breakdown.Dimension.allCases.firstIndex(of: b.dimension)!
+            switch b.dimension {
+            case .sector: return (d, sectorOrder[b.key] ?? Int.max, b.key)
+            case .region: return (d, regionOrder[b.key] ?? Int.max, b.key)
+            default: return (d, 0, b.key)
+            }
         }
         for (p, period) in periods.enumerated() {
-            let present = Set(cells.keys.filter { $0.window / 2 == p }.map(\.breakdown)).union([.all])
+            let present = Set(cells.keys.filter { $0.window / 3 == p }.map(\.breakdown)).union([.all])
             for breakdown in present.sorted(by: { rank($0) < rank($1) }) {
-                let current = cells[Cell(window: 2 * p, breakdown: breakdown)] ?? Tally()
-                let previous = cells[Cell(window: 2 * p + 1, breakdown: breakdown)] ?? Tally()
+                let tallies = (0..<3).map { cells[Cell(window: 3 * p + $0, breakdown: breakdown)] }
+                let hasPrior = period.priorPeriod != nil
+                func values(_ read: (Tally) -> ExactDecimal?) -> (ExactDecimal?, ExactDecimal?, ExactDecimal?) {
+                    (read(tallies[0] ?? Tally()), read(tallies[1] ?? Tally()), hasPrior ? read(tallies[2] ?? Tally()) : nil)
+                }
                 for code in IndicatorCode.allCases {
-                    if breakdown != .all, (current.records[code.kind] ?? 0) + (previous.records[code.kind] ?? 0) == 0 { continue }
-                    rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown,
-                                             value: current.value(code), previousValue: previous.value(code)))
+                    if breakdown != .all, !tallies.contains(where: { ($0?.records[code.kind] ?? 0) > 0 }) { continue }
+                    if code.isRelative {
+                        guard breakdown == .all || (breakdown.dimension == .region && code == .deathsPer100mGDP) else { continue }
+                        let (current, previous, prior) = relativeValues(code, period: p, breakdown: breakdown, rules: relative)
+                        rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown,
+                                                 value: current, previousValue: previous, priorValue: prior))
+                    } else if code == .accidentsByGrade {
+                        for grade in SeverityGrade.allCases {
+                            let v = values { ExactDecimal(integer: $0.accidentsByGrade[grade] ?? 0) }
+                            rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown, grade: grade,
+                                                     value: v.0, previousValue: v.1, priorValue: v.2))
+                        }
+                    } else {
+                        let v = values { $0.value(code) }
+                        rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown,
+                                                 value: v.0, previousValue: v.1, priorValue: v.2))
+                    }
                 }
             }
         }
         return IndicatorTable(rows: rows)
+    }
+
+    /// Relative indicators for the three windows of period `p`; the denominator is the one of
+    /// the window's end year (a year-to-date period uses its year's figure).
+    func relativeValues(_ code: IndicatorCode, period p: Int, breakdown: Breakdown,
+                        rules: RelativeRules) -> (ExactDecimal?, ExactDecimal?, ExactDecimal?) {
+        func one(_ role: Role) -> ExactDecimal? {
+            let index = 3 * p + role.rawValue
+            guard let window = window(index) else { return nil }
+            let key = ReferenceData.Key(year: window.end.year, region: breakdown.key)
+            switch code {
+            case .deathsPer100mGDP:
+                guard let gdp = rules.reference.gdpYi[key] else { return nil }
+                return HalfUpRounding.ratio(cells[Cell(window: index, breakdown: breakdown)]?.deaths ?? 0, gdp, multiplier: 1, places: 3)
+            case .deathsPer100kWorkers:
+                guard breakdown == .all, let group = rules.workersGroup, let workers = rules.reference.workers[key] else { return nil }
+                let deaths = cells[Cell(window: index, breakdown: Breakdown(.sectorGroup, group))]?.deaths ?? 0
+                return HalfUpRounding.ratio(deaths, workers, multiplier: 100_000, places: 3)
+            case .roadDeathsPer10kVehicles:
+                guard breakdown == .all, let road = rules.roadSector, let vehicles = rules.reference.vehicles[key] else { return nil }
+                let deaths = cells[Cell(window: index, breakdown: .sector(road))]?.deaths ?? 0
+                return HalfUpRounding.ratio(deaths, vehicles, multiplier: 10_000, places: 2)
+            default:
+                return nil
+            }
+        }
+        return (one(.current), one(.lastYear), periods[p].priorPeriod == nil ? nil : one(.prior))
     }
 }

@@ -1,13 +1,15 @@
 /// The running counts of one cell (period window × breakdown). Merges exactly by addition
 /// and set union, so partial tallies from shards combine into the single-run result.
-public struct Tally: Sendable, Hashable {
+public struct Tally: Sendable, Hashable, Codable {
     public var records: [RecordKind: Int64] = [:]
     public var accidents: Int64 = 0, deaths: Int64 = 0, seriousInjuries: Int64 = 0, minorInjuries: Int64 = 0
     public var directLossFen: Int64 = 0
     public var majorAccidents: Int64 = 0, majorAccidentDeaths: Int64 = 0
+    public var accidentsByGrade: [SeverityGrade: Int64] = [:]
     public var hazardsIdentified: Int64 = 0, hazardsRectified: Int64 = 0
     public var majorHazards: Int64 = 0, majorHazardsRectified: Int64 = 0
     public var listedHazards: Int64 = 0, listedHazardsRectified: Int64 = 0
+    public var hazardsRectifiedOnTime: Int64 = 0, hazardsOverdue: Int64 = 0
     /// Distinct listing batches: keys only, a handful per year.
     public var listingBatches: Set<String> = []
     public var actions: [EnforcementAction: Int64] = [:]
@@ -25,9 +27,11 @@ public struct Tally: Sendable, Hashable {
         seriousInjuries += other.seriousInjuries; minorInjuries += other.minorInjuries
         directLossFen += other.directLossFen
         majorAccidents += other.majorAccidents; majorAccidentDeaths += other.majorAccidentDeaths
+        accidentsByGrade.merge(other.accidentsByGrade, uniquingKeysWith: +)
         hazardsIdentified += other.hazardsIdentified; hazardsRectified += other.hazardsRectified
         majorHazards += other.majorHazards; majorHazardsRectified += other.majorHazardsRectified
         listedHazards += other.listedHazards; listedHazardsRectified += other.listedHazardsRectified
+        hazardsRectifiedOnTime += other.hazardsRectifiedOnTime; hazardsOverdue += other.hazardsOverdue
         listingBatches.formUnion(other.listingBatches)
         actions.merge(other.actions, uniquingKeysWith: +)
         fineFen += other.fineFen
@@ -45,11 +49,15 @@ public struct Tally: Sendable, Hashable {
             accidents += 1; deaths += Int64(r.deaths)
             seriousInjuries += Int64(r.seriousInjuries); minorInjuries += Int64(r.minorInjuries)
             directLossFen += r.directLossFen
-            if r.grade.isLargeOrAbove { majorAccidents += 1; majorAccidentDeaths += Int64(r.deaths) }
+            let grade = r.grade
+            accidentsByGrade[grade, default: 0] += 1
+            if grade.isLargeOrAbove { majorAccidents += 1; majorAccidentDeaths += Int64(r.deaths) }
         case .hazard(let r):
             let rectified = r.rectifiedDate.map { $0 <= windowEnd } ?? false
             let n: Int64 = rectified ? 1 : 0
             hazardsIdentified += 1; hazardsRectified += n
+            if rectified, let deadline = r.deadline, r.rectifiedDate! <= deadline { hazardsRectifiedOnTime += 1 }
+            if !rectified, let deadline = r.deadline, deadline < windowEnd { hazardsOverdue += 1 }
             if r.level == .major { majorHazards += 1; majorHazardsRectified += n }
             if r.listed {
                 listedHazards += 1; listedHazardsRectified += n
@@ -67,7 +75,8 @@ public struct Tally: Sendable, Hashable {
         }
     }
 
-    /// The indicator's value for this cell; nil for a rate with nothing to divide by.
+    /// The indicator's value for this cell; nil for a rate with nothing to divide by, and for
+    /// indicators that need more than one cell (per grade, relative to a denominator).
     public func value(_ code: IndicatorCode) -> ExactDecimal? {
         func n(_ value: Int64) -> ExactDecimal { ExactDecimal(integer: value) }
         switch code {
@@ -86,6 +95,9 @@ public struct Tally: Sendable, Hashable {
         case .listedHazards: return n(listedHazards)
         case .listedHazardsRectified: return n(listedHazardsRectified)
         case .listingBatches: return n(Int64(listingBatches.count))
+        case .hazardsRectifiedOnTime: return n(hazardsRectifiedOnTime)
+        case .hazardsOverdue: return n(hazardsOverdue)
+        case .accidentsByGrade, .deathsPer100mGDP, .deathsPer100kWorkers, .roadDeathsPer10kVehicles: return nil
         case .violations: return n(records[.enforcement] ?? 0)
         case .fines: return n(actions[.fine] ?? 0)
         case .suspensions: return n(actions[.suspension] ?? 0)

@@ -22,4 +22,12 @@ public enum HalfUpRounding {
         let scale = max(part.scale, whole.scale)
         return percent(part.rescaled(to: scale).units, of: whole.rescaled(to: scale).units)
     }
+
+    /// `numerator × multiplier ÷ denominator` with `places` decimals, half up; nil when the
+    /// denominator is zero. Used for relative indicators (deaths per 亿元 GDP, per 10万 workers).
+    public static func ratio(_ numerator: Int64, _ denominator: ExactDecimal, multiplier: Int64, places: Int) -> ExactDecimal? {
+        guard denominator.units != 0 else { return nil }
+        let scaled = numerator * multiplier * ExactDecimal.power(places + denominator.scale)
+        return ExactDecimal(units: divide(scaled, by: denominator.units), scale: places)
+    }
 }

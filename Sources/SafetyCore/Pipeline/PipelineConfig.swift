@@ -22,6 +22,13 @@ public struct PipelineConfig: Sendable, Decodable {
         public var mapping: String
     }
 
+    /// A named set of sectors counted together (工矿商贸).
+    public struct SectorGroup: Sendable, Decodable, Hashable {
+        public var name: String
+        public var sectors: [String]
+        public init(name: String, sectors: [String]) { self.name = name; self.sectors = sectors }
+    }
+
     public var name: String
     /// The place name used in sentences (全市 refers to it).
     public var title: String
@@ -37,10 +44,18 @@ public struct PipelineConfig: Sendable, Decodable {
     public var exports: [ExportRule]
     /// An export whose rejected share exceeds this fails its run (0.05 = 5%).
     public var maxRejectRate: Double
+    public var sectorGroups: [SectorGroup]
+    /// The sector whose deaths count per 万 motor vehicles (道路交通运输).
+    public var roadSector: String?
+    /// The group whose deaths count per 10万 workers (工矿商贸).
+    public var workersGroup: String?
+    /// The reference data file (GDP, workers, vehicles per year and region), relative to the pipeline folder.
+    public var referenceData: String?
 
     enum CodingKeys: String, CodingKey {
         case name, title, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
         case sectors, regions, exports, maxRejectRate = "max_reject_rate"
+        case sectorGroups = "sector_groups", roadSector = "road_sector", workersGroup = "workers_group", referenceData = "reference_data"
     }
 
     public init(name: String, title: String, reportPeriod: String, periods: [String] = [], campaigns: [Campaign] = [],
@@ -49,6 +64,7 @@ public struct PipelineConfig: Sendable, Decodable {
         self.name = name; self.title = title; self.reportPeriod = reportPeriod; self.periods = periods
         self.campaigns = campaigns; self.focusSector = focusSector; self.sectors = sectors; self.regions = regions
         self.exports = exports; self.maxRejectRate = maxRejectRate
+        self.sectorGroups = []
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +79,17 @@ public struct PipelineConfig: Sendable, Decodable {
         regions = try c.decode([CodeList.Entry].self, forKey: .regions)
         exports = try c.decode([ExportRule].self, forKey: .exports)
         maxRejectRate = try c.decodeIfPresent(Double.self, forKey: .maxRejectRate) ?? 0.05
+        sectorGroups = try c.decodeIfPresent([SectorGroup].self, forKey: .sectorGroups) ?? []
+        roadSector = try c.decodeIfPresent(String.self, forKey: .roadSector)
+        workersGroup = try c.decodeIfPresent(String.self, forKey: .workersGroup)
+        referenceData = try c.decodeIfPresent(String.self, forKey: .referenceData)
+    }
+
+    /// Sector → the groups it belongs to, for the accumulator.
+    public var groupsOfSector: [String: [String]] {
+        var result: [String: [String]] = [:]
+        for group in sectorGroups { for sector in group.sectors { result[sector, default: []].append(group.name) } }
+        return result
     }
 
     public var sectorList: CodeList { CodeList(sectors) }
@@ -108,6 +135,15 @@ public struct PipelineConfig: Sendable, Decodable {
         if sectorList.canonical(focusSector) == nil { problems.append("focus_sector \"\(focusSector)\" is not in sectors") }
         if !(0...1).contains(maxRejectRate) { problems.append("max_reject_rate must be between 0 and 1") }
         if exports.isEmpty { problems.append("exports is empty") }
+        for group in sectorGroups {
+            for sector in group.sectors where sectorList.canonical(sector) != sector {
+                problems.append("sector group \(group.name): \"\(sector)\" is not a sector name")
+            }
+        }
+        if let roadSector, sectorList.canonical(roadSector) != roadSector { problems.append("road_sector \"\(roadSector)\" is not a sector name") }
+        if let workersGroup, !sectorGroups.contains(where: { $0.name == workersGroup }) {
+            problems.append("workers_group \"\(workersGroup)\" is not in sector_groups")
+        }
         return problems
     }
 }

@@ -1,5 +1,5 @@
 /// The kinds of record in the common format; each is one CSV file of the data package.
-public enum RecordKind: String, Sendable, Hashable, CaseIterable, Decodable {
+public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable, CodingKeyRepresentable {
     case accident, hazard, enforcement, inspection, drill
 }
 
@@ -62,7 +62,7 @@ public struct HazardRecord: Hashable, Sendable {
 }
 
 /// What an enforcement decision imposed (执法处理措施).
-public enum EnforcementAction: String, Sendable, Hashable, CaseIterable {
+public enum EnforcementAction: String, Sendable, Hashable, CaseIterable, Codable, CodingKeyRepresentable {
     case fine
     /// 责令停产停业整顿
     case suspension

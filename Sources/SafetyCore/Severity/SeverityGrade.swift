@@ -3,7 +3,7 @@
 /// 以上 includes the bound, 以下 excludes it: exactly 3 deaths is 较大, exactly 10 is 重大.
 /// A grade is reached by any one of deaths, serious injuries (including acute industrial
 /// poisoning) or direct economic loss.
-public enum SeverityGrade: String, Sendable, Hashable, CaseIterable, Comparable {
+public enum SeverityGrade: String, Sendable, Hashable, CaseIterable, Comparable, Codable, CodingKeyRepresentable {
     case ordinary = "一般"
     case large = "较大"
     case major = "重大"

@@ -2,7 +2,7 @@
 ///
 /// Ordered, and convertible to a day number so periods can be shifted and measured
 /// without Foundation. Only valid Gregorian dates can be constructed.
-public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public let year: Int
     public let month: Int
     public let day: Int
@@ -72,6 +72,19 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let date = LocalDate(iso: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date: \(text)"))
+        }
+        self = date
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 
     /// Parses exactly `YYYY-MM-DD`, the normalized form.

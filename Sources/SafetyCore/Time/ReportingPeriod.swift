@@ -3,8 +3,8 @@
 ///
 /// Both bounds are inclusive. `sameLastYear` gives the comparison period (上年同期), so
 /// October year-to-date compares with October year-to-date.
-public struct ReportingPeriod: Hashable, Sendable {
-    public enum Kind: String, Sendable, Hashable {
+public struct ReportingPeriod: Hashable, Sendable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
         case month, quarter, year, yearToDate = "ytd", campaign
     }
 
@@ -26,6 +26,20 @@ public struct ReportingPeriod: Hashable, Sendable {
     /// Same period last year, so October year-to-date compares with October year-to-date.
     public var sameLastYear: ReportingPeriod {
         ReportingPeriod(kind: kind, name: name, start: start.sameDayLastYear, end: end.sameDayLastYear)
+    }
+
+    /// The period just before (环比): the previous month or quarter; nil for other kinds.
+    public var priorPeriod: ReportingPeriod? {
+        switch kind {
+        case .month:
+            let end = start.adding(days: -1)
+            return ReportingPeriod(parsing: "\(end.year)-\(end.month < 10 ? "0" : "")\(end.month)")
+        case .quarter:
+            let end = start.adding(days: -1)
+            return ReportingPeriod(parsing: "\(end.year)Q\((end.month - 1) / 3 + 1)")
+        default:
+            return nil
+        }
     }
 
     /// Parses `2020-10` (month), `2020Q3`, `2020` (year), `2020-YTD-10` (January to the end of October).

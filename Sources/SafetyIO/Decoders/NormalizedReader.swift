@@ -4,9 +4,11 @@ import SafetyCore
 /// Reads the common format's CSV files back into typed records, streaming. Any row that does
 /// not parse is a failure: normalized data was written by us and must read back exactly.
 public struct NormalizedReader {
-    public let directory: String
+    /// A normalized folder (every kind file in it), or one kind file (`hazard.csv`).
+    public let path: String
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String) { self.path = directory }
+    public init(path: String) { self.path = path }
 
     public static func path(of kind: RecordKind, in directory: String) -> String {
         directory + "/\(kind.rawValue).csv"
@@ -14,10 +16,21 @@ public struct NormalizedReader {
 
     /// Calls `body` with every record of every kind present, kind by kind in schema order.
     public func forEach(_ body: (NormalizedRecord) throws -> Void) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw IngestFailure.unreadable(file: path, reason: "no such file or folder")
+        }
+        if !isDirectory.boolValue {
+            let name = (path as NSString).lastPathComponent
+            guard let kind = RecordKind.allCases.first(where: { name == "\($0.rawValue).csv" }) else {
+                throw IngestFailure.unreadable(file: path, reason: "not a normalized kind file (accident.csv, hazard.csv, …)")
+            }
+            return try read(kind, path: path, body)
+        }
         for kind in RecordKind.allCases {
-            let path = NormalizedReader.path(of: kind, in: directory)
-            guard FileManager.default.fileExists(atPath: path) else { continue }
-            try read(kind, path: path, body)
+            let file = NormalizedReader.path(of: kind, in: path)
+            guard FileManager.default.fileExists(atPath: file) else { continue }
+            try read(kind, path: file, body)
         }
     }
 

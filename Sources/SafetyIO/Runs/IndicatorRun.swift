@@ -1,27 +1,36 @@
 import Foundation
 import SafetyCore
 
-/// Computes the indicator table from the normalized data and writes `indicators.csv` and
-/// `indicators.json`. Memory holds one tally per (period, breakdown) cell, never records.
+/// Computes indicators from the normalized data: either the table (`indicators.csv` and
+/// `indicators.json`) or a partial aggregate that `MergeRun` combines with others.
+/// Memory holds one tally per (period window, breakdown) cell, never records.
 public struct IndicatorRun {
     public let pipeline: LoadedPipeline
-    public let normalizedDirectory: String
     public let periods: [ReportingPeriod]
 
-    public init(pipeline: LoadedPipeline, normalizedDirectory: String, periods: [ReportingPeriod]) {
+    public init(pipeline: LoadedPipeline, periods: [ReportingPeriod]) {
         self.pipeline = pipeline
-        self.normalizedDirectory = normalizedDirectory
         self.periods = periods
     }
 
-    public func table() throws -> (IndicatorTable, records: Int) {
-        var accumulator = IndicatorAccumulator(periods: periods)
+    /// Counts every record in the given normalized folders or kind files.
+    public func accumulate(_ inputs: [String]) throws -> (IndicatorAccumulator, records: Int) {
+        var accumulator = IndicatorAccumulator(periods: periods, sectorGroups: pipeline.config.groupsOfSector)
         var count = 0
-        try NormalizedReader(directory: normalizedDirectory).forEach { record in
-            accumulator.add(record)
-            count += 1
+        for input in inputs {
+            try NormalizedReader(path: input).forEach { record in
+                accumulator.add(record)
+                count += 1
+            }
         }
-        return (accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList), count)
+        return (accumulator, count)
+    }
+
+    /// The table from an accumulator, with relative indicators from the pipeline's reference data.
+    public func table(_ accumulator: IndicatorAccumulator) throws -> IndicatorTable {
+        let rules = RelativeRules(reference: try ReferenceDataLoader.load(pipeline), workersGroup: pipeline.config.workersGroup,
+                                  roadSector: pipeline.config.roadSector)
+        return accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList, relative: rules)
     }
 
     /// Writes the JSON first and the CSV last, so a present indicators.csv means both are complete.
@@ -33,24 +42,24 @@ public struct IndicatorRun {
         try csv.commit()
     }
 
-    /// indicators.json: the periods with their comparison periods, then one object per row;
-    /// numbers are exact JSON numbers, absent values are null.
+    /// indicators.json: the periods with their comparison periods, then one object per row with
+    /// the CSV's columns; numbers are exact JSON numbers, absent values are null.
     public static func json(_ table: IndicatorTable, pipeline: String) -> String {
         let periods = table.periods.map { p in
             JSONText.object([("name", JSONText.string(p.name)), ("kind", JSONText.string(p.kind.rawValue)),
                              ("start", JSONText.string(p.start.description)), ("end", JSONText.string(p.end.description)),
                              ("previous_start", JSONText.string(p.sameLastYear.start.description)),
-                             ("previous_end", JSONText.string(p.sameLastYear.end.description))], indent: "    ")
+                             ("previous_end", JSONText.string(p.sameLastYear.end.description)),
+                             ("prior_start", p.priorPeriod.map { JSONText.string($0.start.description) } ?? "null"),
+                             ("prior_end", p.priorPeriod.map { JSONText.string($0.end.description) } ?? "null")], indent: "    ")
         }
+        let numeric: Set<String> = ["value", "previous_value", "change", "change_pct", "prior_value", "prior_change", "prior_change_pct"]
         let rows = table.rows.map { row -> String in
-            let f = row.fields
-            func number(_ text: String) -> String { text.isEmpty ? "null" : text }
-            func text(_ text: String) -> String { text.isEmpty ? "null" : JSONText.string(text) }
-            return "{" + [("indicator", JSONText.string(f[0])), ("period", JSONText.string(f[1])),
-                          ("period_start", JSONText.string(f[2])), ("period_end", JSONText.string(f[3])),
-                          ("sector", text(f[4])), ("region", text(f[5])), ("value", number(f[6])),
-                          ("previous_value", number(f[7])), ("change", number(f[8])), ("change_pct", number(f[9])),
-                          ("unit", JSONText.string(f[10]))].map { "\(JSONText.string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+            let pairs = zip(IndicatorRow.columns, row.fields).map { column, text -> String in
+                let value = text.isEmpty && column != "indicator" ? "null" : numeric.contains(column) ? text : JSONText.string(text)
+                return "\(JSONText.string(column)): \(value)"
+            }
+            return "{" + pairs.joined(separator: ", ") + "}"
         }
         return JSONText.object([("pipeline", JSONText.string(pipeline)),
                                 ("periods", JSONText.array(periods, indent: "  ")),
@@ -59,32 +68,112 @@ public struct IndicatorRun {
 
     /// Reads indicators.csv back into a table.
     public static func readTable(csvPath: String) throws -> IndicatorTable {
-        let source = try FileByteSource(path: csvPath)
-        var reader = CSVReader()
         var rows: [IndicatorRow] = []
         var header = true
-        func handle(_ csvRows: [CSVRow]) throws {
-            for row in csvRows where !row.isBlank {
-                let fields = row.fields.map { String(decoding: $0, as: UTF8.self) }
-                if header {
-                    guard fields == IndicatorRow.columns else {
-                        throw IngestFailure.corruptNormalizedData(message: "\(csvPath):1: not an indicators.csv header")
-                    }
-                    header = false
-                    continue
+        try CSVFile.forEachRow(path: csvPath) { fields, line in
+            if header {
+                guard fields == IndicatorRow.columns else {
+                    throw IngestFailure.corruptNormalizedData(message: "\(csvPath):1: not an indicators.csv header")
                 }
-                guard let parsed = IndicatorRow(fields: fields) else {
-                    throw IngestFailure.corruptNormalizedData(message: "\(csvPath):\(row.line): not an indicator row")
+                header = false
+                return
+            }
+            guard let parsed = IndicatorRow(fields: fields) else {
+                throw IngestFailure.corruptNormalizedData(message: "\(csvPath):\(line): not an indicator row")
+            }
+            rows.append(parsed)
+        }
+        return IndicatorTable(rows: rows)
+    }
+}
+
+/// Partial aggregates on disk: the accumulator as JSON, so shards computed apart (or on other
+/// machines) merge into exactly the table one run would give.
+public enum PartialAggregateFile {
+    public static func write(_ accumulator: IndicatorAccumulator, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(accumulator)
+        try AtomicFile.write(String(decoding: data, as: UTF8.self) + "\n", to: path)
+    }
+
+    public static func read(_ path: String) throws -> IndicatorAccumulator {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw IngestFailure.unreadable(file: path, reason: "no such file")
+        }
+        do { return try JSONDecoder().decode(IndicatorAccumulator.self, from: data) } catch {
+            throw IngestFailure.corruptNormalizedData(message: "\(path): not a partial aggregate (\(error))")
+        }
+    }
+
+    /// Merges partial files in the order given.
+    public static func merge(_ paths: [String]) throws -> IndicatorAccumulator {
+        guard var merged = try paths.first.map(read) else {
+            throw IngestFailure.configuration(file: "safety-merge", problems: ["no partial aggregates given"])
+        }
+        for path in paths.dropFirst() {
+            do { try merged.merge(try read(path)) } catch let problem as MappingProblem {
+                throw IngestFailure.configuration(file: path, problems: [problem.description])
+            }
+        }
+        return merged
+    }
+}
+
+/// Reads the pipeline's reference data file: `year,region,gdp_100m_yuan,industry_trade_workers,motor_vehicles`.
+/// An empty cell is a missing figure; an empty region is the whole area.
+public enum ReferenceDataLoader {
+    public static let columns = ["year", "region", "gdp_100m_yuan", "industry_trade_workers", "motor_vehicles"]
+
+    public static func load(_ pipeline: LoadedPipeline) throws -> ReferenceData {
+        var data = ReferenceData()
+        guard let relative = pipeline.config.referenceData else { return data }
+        let path = pipeline.directory.isEmpty ? relative : pipeline.directory + "/" + relative
+        var header = true
+        try CSVFile.forEachRow(path: path) { fields, line in
+            if header {
+                guard fields.map({ TextCleaning.trimmed($0) }) == columns else {
+                    throw IngestFailure.configuration(file: path, problems: ["header must be \(columns.joined(separator: ","))"])
                 }
-                rows.append(parsed)
+                header = false
+                return
+            }
+            guard fields.count == columns.count, let year = Int(fields[0]) else {
+                throw IngestFailure.configuration(file: path, problems: ["line \(line): expected a year and \(columns.count) cells"])
+            }
+            let key = ReferenceData.Key(year: year, region: TextCleaning.trimmed(fields[1]))
+            func decimal(_ text: String, _ column: String) throws -> ExactDecimal? {
+                let clean = DecimalText.normalize(text)
+                if clean.isEmpty { return nil }
+                let scale = clean.split(separator: ".").dropFirst().first?.count ?? 0
+                guard let units = DecimalText.units(clean, scale: scale), units > 0 else {
+                    throw IngestFailure.configuration(file: path, problems: ["line \(line): \(column) \"\(text)\" is not a positive number"])
+                }
+                return ExactDecimal(units: units, scale: scale)
+            }
+            data.gdpYi[key] = try decimal(fields[2], columns[2])
+            data.workers[key] = try decimal(fields[3], columns[3])
+            data.vehicles[key] = try decimal(fields[4], columns[4])
+        }
+        return data
+    }
+}
+
+/// Streams the rows of a UTF-8 CSV file as strings, with the line each begins on.
+public enum CSVFile {
+    public static func forEachRow(path: String, _ body: ([String], Int) throws -> Void) throws {
+        let source = try FileByteSource(path: path)
+        var reader = CSVReader()
+        func handle(_ rows: [CSVRow]) throws {
+            for row in rows where !row.isBlank {
+                try body(row.fields.map { String(decoding: $0, as: UTF8.self) }, row.line)
             }
         }
         do {
             while let chunk = try source.read() { try handle(try reader.feed(chunk)) }
             try handle(try reader.finish())
         } catch let problem as CSVReader.Problem {
-            throw IngestFailure.corruptNormalizedData(message: "\(csvPath): \(problem)")
+            throw IngestFailure.corruptNormalizedData(message: "\(path): \(problem)")
         }
-        return IndicatorTable(rows: rows)
     }
 }

@@ -1,0 +1,92 @@
+/// One row of indicators.csv: an indicator for one period and breakdown, with the same period
+/// last year (同比) and, for months and quarters, the period before (环比).
+public struct IndicatorRow: Sendable, Hashable {
+    public var code: IndicatorCode
+    public var period: ReportingPeriod
+    public var breakdown: Breakdown
+    /// Set only on `accidents_by_grade` rows.
+    public var grade: SeverityGrade?
+    public var value: ExactDecimal?
+    public var previousValue: ExactDecimal?
+    public var priorValue: ExactDecimal?
+    public var change: YearOverYearChange
+    public var priorChange: YearOverYearChange
+
+    public init(code: IndicatorCode, period: ReportingPeriod, breakdown: Breakdown, grade: SeverityGrade? = nil,
+                value: ExactDecimal?, previousValue: ExactDecimal?, priorValue: ExactDecimal? = nil) {
+        self.code = code; self.period = period; self.breakdown = breakdown; self.grade = grade
+        self.value = value; self.previousValue = previousValue; self.priorValue = priorValue
+        self.change = YearOverYearChange(current: value, previous: previousValue, isRate: code.isRate)
+        self.priorChange = YearOverYearChange(current: value, previous: priorValue, isRate: code.isRate)
+    }
+
+    public static let columns = ["indicator", "period", "period_start", "period_end"] + Breakdown.columns.map(\.rawValue)
+        + ["grade", "value", "previous_value", "change", "change_pct", "prior_value", "prior_change", "prior_change_pct", "unit"]
+
+    /// Index of the `value` column.
+    public static let valueColumn = columns.firstIndex(of: "value")!
+
+    /// Values in `columns` order; empty text for an absent value.
+    public var fields: [String] {
+        func text(_ value: ExactDecimal?) -> String {
+            guard let value else { return "" }
+            return code.decimals.map { value.fixed($0) } ?? value.description
+        }
+        let keys = Breakdown.columns.map { $0 == breakdown.dimension ? breakdown.key : "" }
+        return [code.rawValue, period.name, period.start.description, period.end.description] + keys
+            + [grade?.rawValue ?? "", text(value), text(previousValue), text(change.change), change.changePercent?.fixed(1) ?? "",
+               text(priorValue), text(priorChange.change), priorChange.changePercent?.fixed(1) ?? "", code.unit]
+    }
+
+    /// Reads a row written by `fields`; nil when a cell is not what `fields` writes.
+    public init?(fields: [String]) {
+        guard fields.count == IndicatorRow.columns.count, let code = IndicatorCode(rawValue: fields[0]),
+              let start = LocalDate(iso: fields[2]), let end = LocalDate(iso: fields[3]) else { return nil }
+        func decimal(_ text: String) -> ExactDecimal?? {
+            if text.isEmpty { return .some(nil) }
+            let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
+            guard let units = DecimalText.units(text, scale: scale) else { return nil }
+            return .some(ExactDecimal(units: units, scale: scale))
+        }
+        var breakdown = Breakdown.all
+        for (i, dimension) in Breakdown.columns.enumerated() where !fields[4 + i].isEmpty {
+            guard breakdown == .all else { return nil }
+            breakdown = Breakdown(dimension, fields[4 + i])
+        }
+        let v = IndicatorRow.valueColumn
+        let grade = fields[v - 1].isEmpty ? nil : SeverityGrade(rawValue: fields[v - 1])
+        guard fields[v - 1].isEmpty || grade != nil,
+              let value = decimal(fields[v]), let previous = decimal(fields[v + 1]), let prior = decimal(fields[v + 4]) else { return nil }
+        let kind = ReportingPeriod(parsing: fields[1])?.kind ?? .campaign
+        self.init(code: code, period: ReportingPeriod(kind: kind, name: fields[1], start: start, end: end),
+                  breakdown: breakdown, grade: grade, value: value, previousValue: previous, priorValue: prior)
+    }
+}
+
+/// Every indicator for every requested period and breakdown, in a fixed order:
+/// period (as configured), then breakdown (total, sectors, groups, regions, sources, months), then indicator.
+public struct IndicatorTable: Sendable, Hashable {
+    public var rows: [IndicatorRow]
+    private var index: [Key: Int] = [:]
+    struct Key: Hashable { var code: IndicatorCode; var period: String; var breakdown: Breakdown; var grade: SeverityGrade? }
+
+    public init(rows: [IndicatorRow]) {
+        self.rows = rows
+        for (i, row) in rows.enumerated() {
+            index[Key(code: row.code, period: row.period.name, breakdown: row.breakdown, grade: row.grade)] = i
+        }
+    }
+
+    public func row(_ code: IndicatorCode, period: String, breakdown: Breakdown = .all, grade: SeverityGrade? = nil) -> IndicatorRow? {
+        index[Key(code: code, period: period, breakdown: breakdown, grade: grade)].map { rows[$0] }
+    }
+
+    /// The periods in row order.
+    public var periods: [ReportingPeriod] {
+        var seen: Set<String> = []
+        return rows.compactMap { seen.insert($0.period.name).inserted ? $0.period : nil }
+    }
+
+    public static func == (lhs: IndicatorTable, rhs: IndicatorTable) -> Bool { lhs.rows == rhs.rows }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rows) }
+}
