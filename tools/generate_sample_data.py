@@ -268,18 +268,26 @@ def generate(out):
             info.size, info.mtime, info.mode, info.uname, info.gname = len(data), 1604534400, 0o644, "", ""
             tar.addfile(info, io.BytesIO(data))
         header = ["案件编号", "决定日期", "乡镇", "行业", "当事人", "处理措施", "罚款金额(元)", "导出日期"]
-        by_month = {}
-        for d in sorted(market, key=lambda d: d["date"]):
-            by_month.setdefault(d["date"].month, []).append(d)
-        for month in sorted(by_month):
+        # Cumulative monthly re-exports, as the department's system produces them: each month's
+        # file holds every decision since January. The August export still carries draft values
+        # for a few July decisions; later exports correct them, and the latest export wins.
+        ordered = sorted(market, key=lambda d: d["date"])
+        for k, d in enumerate(ordered, 1):
+            d["case"] = f"SJ2020-{k:05d}"
+        drafts = [d for d in ordered if d["date"].month == 7][:5]
+        for month in range(1, 11):
             text_out = io.StringIO()
             w = csv.writer(text_out, lineterminator="\n")
             w.writerow(header)
-            for k, d in enumerate(by_month[month], 1):
-                amount = d["fine"]
+            for d in ordered:
+                if d["date"].month > month:
+                    continue
+                amount, action = d["fine"], d["action"]
+                if month == 8 and d in drafts:
+                    amount, action = (amount * 2, action) if action == "fine" else (amount, "order")
                 text = f"{amount:,.2f}" if amount != int(amount) else (f"{int(amount):,}" if amount else "")
-                w.writerow([f"SJ2020{month:02d}-{k:04d}", d["date"].isoformat(), d["town"], d["sector"], d["party"],
-                            action_words[d["action"]], text, f"2020-{month + 1:02d}-03" if month < 12 else "2021-01-03"])
+                w.writerow([d["case"], d["date"].isoformat(), d["town"], d["sector"], d["party"],
+                            action_words[action], text, f"2020-{month + 1:02d}-03"])
             add(f"shichang/enforcement-2020-{month:02d}.csv", text_out.getvalue().encode("utf-8"))
         add("shichang/说明.txt", "市场监管局行政执法月报，每月一个文件。\n".encode("utf-8"))
         add("__MACOSX/shichang/._enforcement-2020-01.csv", b"\x00\x05\x16\x07")

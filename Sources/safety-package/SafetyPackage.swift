@@ -32,7 +32,7 @@ struct SafetyPackage: ParsableCommand {
         try CommandRunner.run("safety-package") {
             let totals = try PackageRun(pipeline: options.load(), ingestDirectories: ingested, outputDirectory: output).run()
             if !options.quiet {
-                print("\(totals.exports) exports: \(totals.read) records read, \(totals.accepted) accepted, \(totals.rejected) rejected, \(totals.skipped) rows skipped")
+                print("\(totals.exports) exports: \(totals.read) records read, \(totals.accepted) accepted (\(totals.superseded) superseded by later exports), \(totals.rejected) rejected, \(totals.skipped) rows skipped")
             }
         }
     }

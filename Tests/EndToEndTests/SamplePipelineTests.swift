@@ -13,7 +13,7 @@ struct SamplePipelineTests {
     struct Run { var status: Int32; var output: String; var out: String }
 
     /// `make` with OUT and DATA in a fresh temporary folder; extra exports are added to the copy.
-    static func make(adding extra: [String: [UInt8]] = [:], target: String = "all") throws -> Run {
+    static func make(adding extra: [String: [UInt8]] = [:], target: String = "all", period: String = "") throws -> Run {
         let work = NSTemporaryDirectory() + "safety-e2e-" + UUID().uuidString
         let data = work + "/data", out = work + "/out"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -23,7 +23,7 @@ struct SamplePipelineTests {
         for (name, bytes) in extra { FileManager.default.createFile(atPath: data + "/" + name, contents: Data(bytes)) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["make", "-C", root, "-j2", "BUILD=no", "BIN=\(bin)", "DATA=\(data)", "OUT=\(out)", target]
+        process.arguments = ["make", "-C", root, "-j2", "BUILD=no", "BIN=\(bin)", "DATA=\(data)", "OUT=\(out)", "PERIOD=\(period)", target]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -106,16 +106,18 @@ struct SamplePipelineTests {
     @Test func everyRecordIsAccountedFor() throws {
         let run = try Self.sample.get()
         let summary = try String(contentsOfFile: run.out + "/ingest-summary.csv", encoding: .utf8)
-        var read = 0, accepted = 0, rejected = 0
+        var read = 0, accepted = 0, rejected = 0, superseded = 0
         for line in summary.split(separator: "\n").dropFirst() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            read += Int(cells[3])!; accepted += Int(cells[4])!; rejected += Int(cells[5])!
-            #expect(Int(cells[3])! == Int(cells[4])! + Int(cells[5])!, "\(line)")
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+            read += cells[3]; accepted += cells[4]; rejected += cells[5]; superseded += cells[7]
+            #expect(cells[3] == cells[4] + cells[5], "\(line)")
         }
         #expect(read == accepted + rejected && rejected == 6)
+        // Market supervision re-exports every month cumulatively: only the latest export of each case counts.
+        #expect(superseded == 1788)
         var normalized = 0
         try NormalizedReader(directory: run.out + "/normalized").forEach { _ in normalized += 1 }
-        #expect(normalized == accepted)
+        #expect(normalized == accepted - superseded)
         let rejects = try String(contentsOfFile: run.out + "/rejects.csv", encoding: .utf8)
         #expect(rejects.hasPrefix("file,member,line,record,field,value,reason_code,reason\n"))
         #expect(rejects.contains("yingji-accidents-20201105.csv,,6,4,deaths,两,not_a_count,"))
@@ -125,6 +127,17 @@ struct SamplePipelineTests {
         let descriptor = try #require(try JSONSerialization.jsonObject(with: Data(package.utf8)) as? [String: Any])
         let resources = try #require(descriptor["resources"] as? [[String: Any]])
         #expect(resources.compactMap { $0["name"] as? String } == ["accident", "hazard", "enforcement", "inspection", "drill"])
+    }
+
+    @Test func onePeriodThroughMake() throws {
+        let run = try Self.make(target: "bulletin", period: "2020Q3")
+        #expect(run.status == 0, "\(run.output)")
+        let bulletin = try String(contentsOfFile: run.out + "/periods/2020Q3/bulletin.md", encoding: .utf8)
+        #expect(bulletin.contains("# 明光市安全生产形势通报（2020年第三季度）"))
+        #expect(bulletin.contains("“百日除患铸安”"))
+        let table = try IndicatorRun.readTable(csvPath: run.out + "/periods/2020Q3/indicators.csv")
+        let q3 = try #require(table.row(.hazardsIdentified, period: "2020Q3"))
+        #expect(q3.priorValue != nil, "a quarter compares with the quarter before")
     }
 
     @Test func sameInputsGiveTheSameBytes() throws {

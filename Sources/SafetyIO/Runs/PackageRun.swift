@@ -3,7 +3,11 @@ import SafetyCore
 
 /// Assembles per-export ingest folders into the common format: a Frictionless Data Package
 /// (`normalized/<kind>.csv` + `datapackage.json`), one `rejects.csv` and `ingest-summary.csv`.
-/// Inputs are taken in the order given; rows keep their order, so the same inputs give the same bytes.
+///
+/// Re-exports: the same (source department, record id) seen in several exports is one record,
+/// and the one with the latest export date wins; the others count as superseded. This keeps one
+/// key per distinct record in memory. Inputs are taken in the order given and rows keep their
+/// order, so the same inputs give the same bytes.
 public struct PackageRun {
     public let pipeline: LoadedPipeline
     public let ingestDirectories: [String]
@@ -16,10 +20,33 @@ public struct PackageRun {
     }
 
     public struct Totals: Sendable, Equatable {
-        public var exports = 0, read = 0, accepted = 0, rejected = 0, skipped = 0
+        public var exports = 0, read = 0, accepted = 0, rejected = 0, skipped = 0, superseded = 0
     }
 
-    public static let summaryColumns = ["file", "department", "kind", "records_read", "accepted", "rejected", "skipped"]
+    public static let summaryColumns = ["file", "department", "kind", "records_read", "accepted", "rejected", "skipped", "superseded"]
+
+    /// Where a row sits: which input file, which row of it (1 = first record).
+    struct Position: Equatable { var input: Int; var row: Int }
+
+    /// One record's identity across exports: the exporting department and its id.
+    static func key(_ fields: [String]) -> String { fields[1] + "\u{1F}" + fields[0] }
+
+    /// For every (source, id), the row of the latest export (ISO dates compare as text); on a tie,
+    /// the later input, then the later row. Keeps one key per distinct record.
+    static func latestExports(_ files: [String]) throws -> [String: Position] {
+        var winners: [String: (position: Position, exportDate: String)] = [:]
+        for (input, file) in files.enumerated() where FileManager.default.fileExists(atPath: file) {
+            var row = 0
+            try CSVFile.forEachRow(path: file) { fields, _ in
+                defer { row += 1 }
+                guard row > 0 else { return }
+                let key = key(fields)
+                if let current = winners[key], current.exportDate > fields[2] { return }
+                winners[key] = (Position(input: input, row: row), fields[2])
+            }
+        }
+        return winners.mapValues(\.position)
+    }
 
     public func run() throws -> Totals {
         var totals = Totals()
@@ -33,11 +60,23 @@ public struct PackageRun {
             summaries.append(object)
         }
         let normalized = outputDirectory + "/normalized"
+        var superseded = Array(repeating: 0, count: ingestDirectories.count)
         for kind in RecordKind.allCases {
+            let files = ingestDirectories.map { NormalizedReader.path(of: kind, in: $0) }
+            let winners = try PackageRun.latestExports(files)
             let out = try AtomicFile(path: NormalizedReader.path(of: kind, in: normalized))
             try out.write(CSVFormat.line(RecordSchema.fields(of: kind).map(\.name)))
-            for directory in ingestDirectories {
-                try PackageRun.appendBody(of: NormalizedReader.path(of: kind, in: directory), to: out)
+            for (input, file) in files.enumerated() where FileManager.default.fileExists(atPath: file) {
+                var row = 0
+                try CSVFile.forEachRow(path: file) { fields, _ in
+                    defer { row += 1 }
+                    guard row > 0 else { return }
+                    if winners[PackageRun.key(fields)] == Position(input: input, row: row) {
+                        try out.write(CSVFormat.line(fields))
+                    } else {
+                        superseded[input] += 1
+                    }
+                }
             }
             try out.commit()
         }
@@ -48,10 +87,11 @@ public struct PackageRun {
 
         let table = try AtomicFile(path: outputDirectory + "/ingest-summary.csv")
         try table.write(CSVFormat.line(PackageRun.summaryColumns))
-        for summary in summaries {
-            let counts = ["records_read", "accepted", "rejected", "skipped"].map { (summary[$0] as? Int) ?? 0 }
+        for (input, summary) in summaries.enumerated() {
+            let counts = ["records_read", "accepted", "rejected", "skipped"].map { (summary[$0] as? Int) ?? 0 } + [superseded[input]]
             totals.exports += 1
             totals.read += counts[0]; totals.accepted += counts[1]; totals.rejected += counts[2]; totals.skipped += counts[3]
+            totals.superseded += counts[4]
             try table.write(CSVFormat.line([summary["file"] as? String ?? "", summary["department"] as? String ?? "",
                                             summary["kind"] as? String ?? ""] + counts.map(String.init), neutralizeFormulas: true))
         }
