@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Executables import these directly; declaring them keeps incremental builds in step.
+let cliDependencies: [Target.Dependency] = [
+    "SafetyCLI", "SafetyIO", "SafetyCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+]
+
 let package = Package(
     name: "SafetyPipeline",
     products: [
@@ -31,30 +36,30 @@ let package = Package(
 
         // Shared command-line options and the single exit path.
         .target(name: "SafetyCLI",
-                dependencies: ["SafetyIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["SafetyIO", "SafetyCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 path: "Sources/SafetyCLI"),
 
         // Thin executables.
         .executableTarget(name: "safety-ingest",
-                          dependencies: ["SafetyCLI"],
+                          dependencies: cliDependencies,
                           path: "Sources/safety-ingest"),
         .executableTarget(name: "safety-package",
-                          dependencies: ["SafetyCLI"],
+                          dependencies: cliDependencies,
                           path: "Sources/safety-package"),
         .executableTarget(name: "safety-indicators",
-                          dependencies: ["SafetyCLI"],
+                          dependencies: cliDependencies,
                           path: "Sources/safety-indicators"),
         .executableTarget(name: "safety-merge",
-                          dependencies: ["SafetyCLI"],
+                          dependencies: cliDependencies,
                           path: "Sources/safety-merge"),
         .executableTarget(name: "safety-report",
-                          dependencies: ["SafetyCLI"],
+                          dependencies: cliDependencies,
                           path: "Sources/safety-report"),
 
         // Tests.
         .testTarget(name: "SafetyCoreTests", dependencies: ["SafetyCore"], path: "Tests/SafetyCoreTests"),
-        .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "CZlib"], path: "Tests/SafetyIOTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "SafetyCore", "CZlib"], path: "Tests/SafetyIOTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO", "SafetyCore"], path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
 )

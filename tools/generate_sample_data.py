@@ -68,19 +68,27 @@ def write_csv(path, header, rows, encoding="utf-8", newline="\n", title=None, fo
 
 
 # ---------------------------------------------------------------- road accidents (交警大队, gzipped XML)
-def road_accidents(year, spec, extra):
+def road_accidents(year, spec, extra, non_operating, last_day=None):
+    """Operating accidents from `spec` (the last one on `last_day` if given), plus `extra`
+    operating ones outside the period, plus non-operating ones (private cars, 非营运) that the
+    statistical scope excludes, plus one whose nature the police did not record."""
     records = []
     n = len(spec["deaths"])
     for i in range(n):
         month = 1 + i * 10 // n
         date = day_in(dt.date(year, month, 1), dt.date(year, month, 28))
-        records.append((date, spec["deaths"][i], spec["serious"][i]))
-    records += extra
+        if last_day and i == n - 1:
+            date = last_day
+        records.append((date, spec["deaths"][i], spec["serious"][i], "营运"))
+    records += [(d, x, y, "营运") for d, x, y in extra]
+    for deaths in non_operating:
+        records.append((day_in(dt.date(year, 1, 1), dt.date(year, 10, 31)), deaths, rng.randrange(3), "非营运"))
+    records.append((day_in(dt.date(year, 2, 1), dt.date(year, 9, 30)), 0, 1, ""))
     out = []
-    for k, (date, deaths, serious) in enumerate(sorted(records), 1):
+    for k, (date, deaths, serious, nature) in enumerate(sorted(records), 1):
         out.append(dict(id=f"JJ{year}-{k:04d}", when=f"{date.isoformat()} {rng.randrange(24):02d}:{rng.randrange(60):02d}",
                         town=rng.choice(TOWNS), deaths=deaths, serious=serious, minor=rng.randrange(4),
-                        loss=rng.randrange(5, 400) * 1000))
+                        loss=rng.randrange(5, 400) * 1000, nature=nature))
     return out
 
 
@@ -101,6 +109,8 @@ def road_xml(records, odd=None):
         lines.append(f'      <jj:MinorInjuries>{r["minor"]}</jj:MinorInjuries>')
         lines.append('    </jj:Casualties>')
         lines.append(f'    <jj:Loss unit="元">{r["loss"]}</jj:Loss>')
+        if r["nature"]:
+            lines.append(f'    <jj:Nature>{r["nature"]}</jj:Nature>')
         lines.append('    <jj:Summary><![CDATA[车辆碰撞 <现场勘查>]]></jj:Summary>')
         lines.append('  </jj:Accident>')
     lines.append('</jj:AccidentExport>')
@@ -171,11 +181,29 @@ def generate(out):
     p = lambda name: os.path.join(out, name)
 
     # Traffic police: all road accidents, one file per year, export date in the name.
+    # Every road accident (全口径); only operating ones enter the statistics.
     late_2019 = [(dt.date(2019, 11, 17), 1, 1), (dt.date(2019, 12, 9), 2, 0)]
     with open(p("jiaojing-accidents-2019-20200110.xml.gz"), "wb") as f:
-        f.write(gzip.compress(road_xml(road_accidents(2019, ROAD_2019, late_2019)), mtime=0))
+        f.write(gzip.compress(road_xml(road_accidents(2019, ROAD_2019, late_2019, [1, 0, 2, 0, 0, 1, 0])), mtime=0))
+    road_2020 = road_accidents(2020, ROAD_2020, [], [1, 0, 0, 2, 0, 1, 0, 0, 1, 0, 0, 0], last_day=dt.date(2020, 10, 29))
     with open(p("jiaojing-accidents-2020-20201105.xml.gz"), "wb") as f:
-        f.write(gzip_members(road_xml(road_accidents(2020, ROAD_2020, []), odd="alias"), 2))
+        f.write(gzip_members(road_xml(road_2020, odd="alias"), 2))
+    # An earlier export of the same year: the October 29 accident was first reported with one
+    # serious injury, corrected in the next export within the 7-day window for road traffic.
+    draft = [dict(r) for r in road_2020]
+    corrected = max((r for r in draft if r["nature"] == "营运"), key=lambda r: r["when"])
+    corrected["serious"] += 1
+    with open(p("jiaojing-accidents-2020-20201031.xml.gz"), "wb") as f:
+        f.write(gzip.compress(road_xml(draft, odd="alias"), mtime=0))
+
+    # Fire brigade: every fire; residential fires are not production-safety accidents.
+    header = ["火灾编号", "起火日期", "乡镇", "场所类别", "死亡人数", "受伤人数", "直接财产损失(元)", "是否生产经营性"]
+    rows = []
+    for year, deaths in ((2019, [0, 1, 0, 0]), (2020, [1, 0, 0, 2, 0])):
+        for k, d in enumerate(deaths, 1):
+            rows.append([f"XF{year}-{k:03d}", day_in(dt.date(year, 1, 1), dt.date(year, 10, 31)).isoformat(), rng.choice(TOWNS),
+                         "住宅", d, rng.randrange(2), rng.randrange(1, 50) * 1000, "否"])
+    write_csv(p("xiaofang-fires-20201105.csv"), header, rows)
 
     # Emergency management: accidents in all other sectors, Excel-style CSV with title and BOM.
     header = ["序号", "事故编号", "发生日期", "乡镇", "行业领域", "死亡人数", "重伤人数", "轻伤人数", "直接经济损失(万元)", "事故简况"]

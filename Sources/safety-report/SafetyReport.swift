@@ -31,7 +31,7 @@ struct SafetyReport: ParsableCommand {
     func run() throws {
         try CommandRunner.run("safety-report") {
             let pipeline = try options.load()
-            let table = try IndicatorRun.readTable(csvPath: indicators)
+            let table = try IndicatorRun.readTable(csvPath: indicators, rounding: pipeline.config.rounding)
             let text: String
             do { text = try BulletinText(table: table, pipeline: pipeline.config).markdown(reportPeriod: period) } catch {
                 throw IngestFailure.configuration(file: pipeline.path, problems: ["\(error)"])

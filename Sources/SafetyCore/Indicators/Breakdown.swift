@@ -1,5 +1,7 @@
 /// One slice of the data an indicator row describes: the whole, or one sector, sector group
-/// (工矿商贸), region, source department or month within the period. Rows are one-dimensional.
+/// (工矿商贸), region, source department or month within the period. Rows are one-dimensional,
+/// under the statistical scope (operating accidents only) or, with `fullScope`, 全口径 (every
+/// accident the department exported, operating or not).
 public struct Breakdown: Hashable, Sendable, Codable, Comparable {
     public enum Dimension: String, Sendable, Hashable, Codable, CaseIterable {
         case total, sector
@@ -11,10 +13,20 @@ public struct Breakdown: Hashable, Sendable, Codable, Comparable {
     /// The sector, group, region, department or `YYYY-MM`; empty for the total.
     public var key: String
 
-    public init(_ dimension: Dimension, _ key: String) {
+    /// 全口径: every accident, not only those in the statistical scope.
+    public var fullScope: Bool
+
+    public init(_ dimension: Dimension, _ key: String, fullScope: Bool = false) {
         self.dimension = dimension
         self.key = dimension == .total ? "" : key
+        self.fullScope = fullScope
     }
+
+    /// The same slice under the full scope (全口径).
+    public var inFullScope: Breakdown { Breakdown(dimension, key, fullScope: true) }
+
+    /// The text of the `scope` column for full-scope rows.
+    public static let fullScopeLabel = "全口径"
 
     public static let all = Breakdown(.total, "")
     public static func sector(_ key: String) -> Breakdown { Breakdown(.sector, key) }
@@ -24,6 +36,7 @@ public struct Breakdown: Hashable, Sendable, Codable, Comparable {
     public static let columns: [Dimension] = [.sector, .region, .sectorGroup, .source, .month]
 
     public static func < (lhs: Breakdown, rhs: Breakdown) -> Bool {
+        if lhs.fullScope != rhs.fullScope { return !lhs.fullScope }
         let order = Dimension.allCases
         let l = order.firstIndex(of: lhs.dimension)!, r = order.firstIndex(of: rhs.dimension)!
         return l != r ? l < r : lhs.key < rhs.key

@@ -65,12 +65,20 @@ public struct IndicatorAccumulator: Sendable, Codable {
         return result
     }
 
+    /// Adds a record to every window and breakdown it falls in. An accident counts under the
+    /// statistical scope only when operating; every accident counts under 全口径.
     public mutating func add(_ record: NormalizedRecord) {
         let date = IndicatorAccumulator.date(of: record)
+        var statistical = true, full = false
+        if case .accident(let accident) = record {
+            statistical = accident.scope == .operating
+            full = true
+        }
         for index in 0..<(periods.count * 3) {
             guard let window = window(index), window.contains(date) else { continue }
             for breakdown in breakdowns(of: record, role: Role(rawValue: index % 3)!) {
-                cells[Cell(window: index, breakdown: breakdown), default: Tally()].add(record, windowEnd: window.end)
+                if statistical { cells[Cell(window: index, breakdown: breakdown), default: Tally()].add(record, windowEnd: window.end) }
+                if full { cells[Cell(window: index, breakdown: breakdown.inFullScope), default: Tally()].add(record, windowEnd: window.end) }
             }
         }
     }
@@ -85,16 +93,18 @@ public struct IndicatorAccumulator: Sendable, Codable {
 
     /// The table: for the total, every indicator; for a breakdown, the indicators of the kinds
     /// it has records of; relative indicators for the total (and GDP-relative deaths per region).
-    public func table(sectors: CodeList, regions: CodeList, relative: RelativeRules = RelativeRules()) -> IndicatorTable {
+    public func table(sectors: CodeList, regions: CodeList, relative: RelativeRules = RelativeRules(),
+                      rounding: RoundingMode = .halfUp) -> IndicatorTable {
         var rows: [IndicatorRow] = []
         let sectorOrder = Dictionary(uniqueKeysWithValues: sectors.names.enumerated().map { ($1, $0) })
         let regionOrder = Dictionary(uniqueKeysWithValues: regions.names.enumerated().map { ($1, $0) })
-        func rank(_ b: Breakdown) -> (Int, Int, String) {
+        func rank(_ b: Breakdown) -> (Int, Int, Int, String) {
             let d = Breakdown.Dimension.allCases.firstIndex(of: b.dimension)!
+            let s = b.fullScope ? 1 : 0
             switch b.dimension {
-            case .sector: return (d, sectorOrder[b.key] ?? Int.max, b.key)
-            case .region: return (d, regionOrder[b.key] ?? Int.max, b.key)
-            default: return (d, 0, b.key)
+            case .sector: return (s, d, sectorOrder[b.key] ?? Int.max, b.key)
+            case .region: return (s, d, regionOrder[b.key] ?? Int.max, b.key)
+            default: return (s, d, 0, b.key)
             }
         }
         for (p, period) in periods.enumerated() {
@@ -108,20 +118,21 @@ public struct IndicatorAccumulator: Sendable, Codable {
                 for code in IndicatorCode.allCases {
                     if breakdown != .all, !tallies.contains(where: { ($0?.records[code.kind] ?? 0) > 0 }) { continue }
                     if code.isRelative {
+                        guard !breakdown.fullScope else { continue }
                         guard breakdown == .all || (breakdown.dimension == .region && code == .deathsPer100mGDP) else { continue }
-                        let (current, previous, prior) = relativeValues(code, period: p, breakdown: breakdown, rules: relative)
+                        let (current, previous, prior) = relativeValues(code, period: p, breakdown: breakdown, rules: relative, rounding: rounding)
                         rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown,
-                                                 value: current, previousValue: previous, priorValue: prior))
+                                                 value: current, previousValue: previous, priorValue: prior, rounding: rounding))
                     } else if code == .accidentsByGrade {
                         for grade in SeverityGrade.allCases {
                             let v = values { ExactDecimal(integer: $0.accidentsByGrade[grade] ?? 0) }
                             rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown, grade: grade,
-                                                     value: v.0, previousValue: v.1, priorValue: v.2))
+                                                     value: v.0, previousValue: v.1, priorValue: v.2, rounding: rounding))
                         }
                     } else {
-                        let v = values { $0.value(code) }
+                        let v = values { $0.value(code, rounding: rounding) }
                         rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown,
-                                                 value: v.0, previousValue: v.1, priorValue: v.2))
+                                                 value: v.0, previousValue: v.1, priorValue: v.2, rounding: rounding))
                     }
                 }
             }
@@ -132,7 +143,7 @@ public struct IndicatorAccumulator: Sendable, Codable {
     /// Relative indicators for the three windows of period `p`; the denominator is the one of
     /// the window's end year (a year-to-date period uses its year's figure).
     func relativeValues(_ code: IndicatorCode, period p: Int, breakdown: Breakdown,
-                        rules: RelativeRules) -> (ExactDecimal?, ExactDecimal?, ExactDecimal?) {
+                        rules: RelativeRules, rounding: RoundingMode) -> (ExactDecimal?, ExactDecimal?, ExactDecimal?) {
         func one(_ role: Role) -> ExactDecimal? {
             let index = 3 * p + role.rawValue
             guard let window = window(index) else { return nil }
@@ -140,15 +151,15 @@ public struct IndicatorAccumulator: Sendable, Codable {
             switch code {
             case .deathsPer100mGDP:
                 guard let gdp = rules.reference.gdpYi[key] else { return nil }
-                return HalfUpRounding.ratio(cells[Cell(window: index, breakdown: breakdown)]?.deaths ?? 0, gdp, multiplier: 1, places: 3)
+                return Rounding.ratio(cells[Cell(window: index, breakdown: breakdown)]?.deaths ?? 0, gdp, multiplier: 1, places: 3, mode: rounding)
             case .deathsPer100kWorkers:
                 guard breakdown == .all, let group = rules.workersGroup, let workers = rules.reference.workers[key] else { return nil }
                 let deaths = cells[Cell(window: index, breakdown: Breakdown(.sectorGroup, group))]?.deaths ?? 0
-                return HalfUpRounding.ratio(deaths, workers, multiplier: 100_000, places: 3)
+                return Rounding.ratio(deaths, workers, multiplier: 100_000, places: 3, mode: rounding)
             case .roadDeathsPer10kVehicles:
                 guard breakdown == .all, let road = rules.roadSector, let vehicles = rules.reference.vehicles[key] else { return nil }
                 let deaths = cells[Cell(window: index, breakdown: .sector(road))]?.deaths ?? 0
-                return HalfUpRounding.ratio(deaths, vehicles, multiplier: 10_000, places: 2)
+                return Rounding.ratio(deaths, vehicles, multiplier: 10_000, places: 2, mode: rounding)
             default:
                 return nil
             }

@@ -10,6 +10,8 @@ public enum IndicatorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case majorAccidentDeaths = "major_accident_deaths"
     /// Accidents per grade; one row per grade, named in the `grade` column.
     case accidentsByGrade = "accidents_by_grade"
+    /// Accidents whose scope the department did not state; reported on 全口径 rows, never guessed.
+    case accidentsScopeUnknown = "accidents_scope_unknown"
     case hazardsIdentified = "hazards_identified"
     case hazardsRectified = "hazards_rectified"
     /// Hazards rectified over hazards identified in the period (整改率), percent, one decimal, half up.
@@ -45,7 +47,7 @@ public enum IndicatorCode: String, Sendable, Hashable, CaseIterable, Codable {
     /// The unit written in the `unit` column.
     public var unit: String {
         switch self {
-        case .accidents, .majorAccidents, .accidentsByGrade: "起"
+        case .accidents, .majorAccidents, .accidentsByGrade, .accidentsScopeUnknown: "起"
         case .deaths, .seriousInjuries, .minorInjuries, .majorAccidentDeaths: "人"
         case .directLossWanYuan, .finesWanYuan, .drillFundsWanYuan: "万元"
         case .hazardsIdentified, .hazardsRectified, .majorHazards, .majorHazardsRectified,
@@ -66,7 +68,7 @@ public enum IndicatorCode: String, Sendable, Hashable, CaseIterable, Codable {
     public var kind: RecordKind {
         switch self {
         case .accidents, .deaths, .seriousInjuries, .minorInjuries, .directLossWanYuan, .majorAccidents,
-             .majorAccidentDeaths, .accidentsByGrade, .deathsPer100mGDP, .deathsPer100kWorkers, .roadDeathsPer10kVehicles: .accident
+             .majorAccidentDeaths, .accidentsByGrade, .accidentsScopeUnknown, .deathsPer100mGDP, .deathsPer100kWorkers, .roadDeathsPer10kVehicles: .accident
         case .hazardsIdentified, .hazardsRectified, .rectificationRate, .majorHazards, .majorHazardsRectified,
              .listedHazards, .listedHazardsRectified, .listingBatches, .hazardsRectifiedOnTime, .hazardsOverdue: .hazard
         case .violations, .fines, .suspensions, .closures, .licencesSuspendedOrRevoked, .rectificationOrders,

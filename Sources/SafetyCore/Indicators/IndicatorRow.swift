@@ -13,15 +13,15 @@ public struct IndicatorRow: Sendable, Hashable {
     public var priorChange: YearOverYearChange
 
     public init(code: IndicatorCode, period: ReportingPeriod, breakdown: Breakdown, grade: SeverityGrade? = nil,
-                value: ExactDecimal?, previousValue: ExactDecimal?, priorValue: ExactDecimal? = nil) {
+                value: ExactDecimal?, previousValue: ExactDecimal?, priorValue: ExactDecimal? = nil, rounding: RoundingMode = .halfUp) {
         self.code = code; self.period = period; self.breakdown = breakdown; self.grade = grade
         self.value = value; self.previousValue = previousValue; self.priorValue = priorValue
-        self.change = YearOverYearChange(current: value, previous: previousValue, isRate: code.isRate)
-        self.priorChange = YearOverYearChange(current: value, previous: priorValue, isRate: code.isRate)
+        self.change = YearOverYearChange(current: value, previous: previousValue, isRate: code.isRate, rounding: rounding)
+        self.priorChange = YearOverYearChange(current: value, previous: priorValue, isRate: code.isRate, rounding: rounding)
     }
 
     public static let columns = ["indicator", "period", "period_start", "period_end"] + Breakdown.columns.map(\.rawValue)
-        + ["grade", "value", "previous_value", "change", "change_pct", "prior_value", "prior_change", "prior_change_pct", "unit"]
+        + ["scope", "grade", "value", "previous_value", "change", "change_pct", "prior_value", "prior_change", "prior_change_pct", "unit"]
 
     /// Index of the `value` column.
     public static let valueColumn = columns.firstIndex(of: "value")!
@@ -34,12 +34,12 @@ public struct IndicatorRow: Sendable, Hashable {
         }
         let keys = Breakdown.columns.map { $0 == breakdown.dimension ? breakdown.key : "" }
         return [code.rawValue, period.name, period.start.description, period.end.description] + keys
-            + [grade?.rawValue ?? "", text(value), text(previousValue), text(change.change), change.changePercent?.fixed(1) ?? "",
+            + [breakdown.fullScope ? Breakdown.fullScopeLabel : "", grade?.rawValue ?? "", text(value), text(previousValue), text(change.change), change.changePercent?.fixed(1) ?? "",
                text(priorValue), text(priorChange.change), priorChange.changePercent?.fixed(1) ?? "", code.unit]
     }
 
-    /// Reads a row written by `fields`; nil when a cell is not what `fields` writes.
-    public init?(fields: [String]) {
+    /// Reads a row written by `fields` under the same rounding mode; nil when a cell is not what `fields` writes.
+    public init?(fields: [String], rounding: RoundingMode = .halfUp) {
         guard fields.count == IndicatorRow.columns.count, let code = IndicatorCode(rawValue: fields[0]),
               let start = LocalDate(iso: fields[2]), let end = LocalDate(iso: fields[3]) else { return nil }
         func decimal(_ text: String) -> ExactDecimal?? {
@@ -54,12 +54,18 @@ public struct IndicatorRow: Sendable, Hashable {
             breakdown = Breakdown(dimension, fields[4 + i])
         }
         let v = IndicatorRow.valueColumn
+        switch fields[v - 2] {
+        case "": break
+        case Breakdown.fullScopeLabel: breakdown = breakdown.inFullScope
+        default: return nil
+        }
         let grade = fields[v - 1].isEmpty ? nil : SeverityGrade(rawValue: fields[v - 1])
         guard fields[v - 1].isEmpty || grade != nil,
               let value = decimal(fields[v]), let previous = decimal(fields[v + 1]), let prior = decimal(fields[v + 4]) else { return nil }
         let kind = ReportingPeriod(parsing: fields[1])?.kind ?? .campaign
         self.init(code: code, period: ReportingPeriod(kind: kind, name: fields[1], start: start, end: end),
-                  breakdown: breakdown, grade: grade, value: value, previousValue: previous, priorValue: prior)
+                  breakdown: breakdown, grade: grade, value: value, previousValue: previous, priorValue: prior, rounding: rounding)
+        guard self.fields == fields else { return nil }
     }
 }
 

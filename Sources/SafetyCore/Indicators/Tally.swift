@@ -6,6 +6,7 @@ public struct Tally: Sendable, Hashable, Codable {
     public var directLossFen: Int64 = 0
     public var majorAccidents: Int64 = 0, majorAccidentDeaths: Int64 = 0
     public var accidentsByGrade: [SeverityGrade: Int64] = [:]
+    public var accidentsScopeUnknown: Int64 = 0
     public var hazardsIdentified: Int64 = 0, hazardsRectified: Int64 = 0
     public var majorHazards: Int64 = 0, majorHazardsRectified: Int64 = 0
     public var listedHazards: Int64 = 0, listedHazardsRectified: Int64 = 0
@@ -28,6 +29,7 @@ public struct Tally: Sendable, Hashable, Codable {
         directLossFen += other.directLossFen
         majorAccidents += other.majorAccidents; majorAccidentDeaths += other.majorAccidentDeaths
         accidentsByGrade.merge(other.accidentsByGrade, uniquingKeysWith: +)
+        accidentsScopeUnknown += other.accidentsScopeUnknown
         hazardsIdentified += other.hazardsIdentified; hazardsRectified += other.hazardsRectified
         majorHazards += other.majorHazards; majorHazardsRectified += other.majorHazardsRectified
         listedHazards += other.listedHazards; listedHazardsRectified += other.listedHazardsRectified
@@ -50,6 +52,7 @@ public struct Tally: Sendable, Hashable, Codable {
             seriousInjuries += Int64(r.seriousInjuries); minorInjuries += Int64(r.minorInjuries)
             directLossFen += r.directLossFen
             let grade = r.grade
+            if r.scope == .unknown { accidentsScopeUnknown += 1 }
             accidentsByGrade[grade, default: 0] += 1
             if grade.isLargeOrAbove { majorAccidents += 1; majorAccidentDeaths += Int64(r.deaths) }
         case .hazard(let r):
@@ -77,7 +80,7 @@ public struct Tally: Sendable, Hashable, Codable {
 
     /// The indicator's value for this cell; nil for a rate with nothing to divide by, and for
     /// indicators that need more than one cell (per grade, relative to a denominator).
-    public func value(_ code: IndicatorCode) -> ExactDecimal? {
+    public func value(_ code: IndicatorCode, rounding: RoundingMode = .halfUp) -> ExactDecimal? {
         func n(_ value: Int64) -> ExactDecimal { ExactDecimal(integer: value) }
         switch code {
         case .accidents: return n(accidents)
@@ -89,12 +92,13 @@ public struct Tally: Sendable, Hashable, Codable {
         case .majorAccidentDeaths: return n(majorAccidentDeaths)
         case .hazardsIdentified: return n(hazardsIdentified)
         case .hazardsRectified: return n(hazardsRectified)
-        case .rectificationRate: return HalfUpRounding.percent(hazardsRectified, of: hazardsIdentified)
+        case .rectificationRate: return Rounding.percent(hazardsRectified, of: hazardsIdentified, mode: rounding)
         case .majorHazards: return n(majorHazards)
         case .majorHazardsRectified: return n(majorHazardsRectified)
         case .listedHazards: return n(listedHazards)
         case .listedHazardsRectified: return n(listedHazardsRectified)
         case .listingBatches: return n(Int64(listingBatches.count))
+        case .accidentsScopeUnknown: return n(accidentsScopeUnknown)
         case .hazardsRectifiedOnTime: return n(hazardsRectifiedOnTime)
         case .hazardsOverdue: return n(hazardsOverdue)
         case .accidentsByGrade, .deathsPer100mGDP, .deathsPer100kWorkers, .roadDeathsPer10kVehicles: return nil

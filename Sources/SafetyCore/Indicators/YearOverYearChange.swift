@@ -5,12 +5,12 @@ public struct YearOverYearChange: Sendable, Hashable {
     public let change: ExactDecimal?
     public let changePercent: ExactDecimal?
 
-    public init(current: ExactDecimal?, previous: ExactDecimal?, isRate: Bool) {
+    public init(current: ExactDecimal?, previous: ExactDecimal?, isRate: Bool, rounding: RoundingMode = .halfUp) {
         guard let current, let previous else {
             change = nil; changePercent = nil; return
         }
         change = current - previous
-        changePercent = (isRate || previous.isZero) ? nil : HalfUpRounding.percent(current - previous, of: previous)
+        changePercent = (isRate || previous.isZero) ? nil : Rounding.percent(current - previous, of: previous, mode: rounding)
     }
 
     /// 增加 / 减少 / 持平, as the bulletin words it; `unit` follows the number.

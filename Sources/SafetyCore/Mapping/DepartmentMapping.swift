@@ -105,7 +105,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         for name in fields.keys.sorted() where !known.contains(name) {
             problems.append("field \"\(name)\" is not a \(kind.rawValue) field; known: \(known.sorted().joined(separator: ", "))")
         }
-        for field in RecordSchema.body(of: kind) + [RecordSchema.head[0]] where field.required && field.name != "grade" {
+        for field in RecordSchema.body(of: kind) + [RecordSchema.head[0]] where field.required && !RecordSchema.optionalInMappings.contains(field.name) {
             if fields[field.name] == nil { problems.append("required field \"\(field.name)\" has no rule") }
         }
         for (name, rule) in fields.sorted(by: { $0.key < $1.key }) where (rule.from == nil) == (rule.constant == nil) {

@@ -57,7 +57,7 @@ public struct ExactDecimal: Hashable, Sendable, CustomStringConvertible {
         if places >= scale {
             value = units * ExactDecimal.power(places - scale)
         } else {
-            value = HalfUpRounding.divide(units, by: ExactDecimal.power(scale - places))
+            value = Rounding.divide(units, by: ExactDecimal.power(scale - places))
         }
         let negative = value < 0
         var digits = String(Swift.abs(value))

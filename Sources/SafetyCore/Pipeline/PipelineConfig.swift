@@ -51,11 +51,17 @@ public struct PipelineConfig: Sendable, Decodable {
     public var workersGroup: String?
     /// The reference data file (GDP, workers, vehicles per year and region), relative to the pipeline folder.
     public var referenceData: String?
+    /// Days after an accident within which casualty counts may be revised, per source department;
+    /// `default` for the rest (30; 7 for road traffic and fire).
+    public var correctionWindowDays: [String: Int]
+    /// How rates and percentages are rounded at output: half_up (default), half_even, truncate.
+    public var rounding: RoundingMode
 
     enum CodingKeys: String, CodingKey {
         case name, title, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
         case sectors, regions, exports, maxRejectRate = "max_reject_rate"
         case sectorGroups = "sector_groups", roadSector = "road_sector", workersGroup = "workers_group", referenceData = "reference_data"
+        case correctionWindowDays = "correction_window_days", rounding
     }
 
     public init(name: String, title: String, reportPeriod: String, periods: [String] = [], campaigns: [Campaign] = [],
@@ -65,6 +71,8 @@ public struct PipelineConfig: Sendable, Decodable {
         self.campaigns = campaigns; self.focusSector = focusSector; self.sectors = sectors; self.regions = regions
         self.exports = exports; self.maxRejectRate = maxRejectRate
         self.sectorGroups = []
+        self.correctionWindowDays = [:]
+        self.rounding = .halfUp
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,6 +91,13 @@ public struct PipelineConfig: Sendable, Decodable {
         roadSector = try c.decodeIfPresent(String.self, forKey: .roadSector)
         workersGroup = try c.decodeIfPresent(String.self, forKey: .workersGroup)
         referenceData = try c.decodeIfPresent(String.self, forKey: .referenceData)
+        correctionWindowDays = try c.decodeIfPresent([String: Int].self, forKey: .correctionWindowDays) ?? [:]
+        rounding = try c.decodeIfPresent(RoundingMode.self, forKey: .rounding) ?? .halfUp
+    }
+
+    /// The correction window for a source department's accidents.
+    public func correctionWindow(for source: String) -> Int {
+        correctionWindowDays[source] ?? correctionWindowDays["default"] ?? 30
     }
 
     /// Sector → the groups it belongs to, for the accumulator.

@@ -34,8 +34,16 @@ public enum RecordSchema {
         head + body(of: kind) + tail
     }
 
+    /// Fields a mapping need not give: derived (grade) or defaulting to a reported value (scope → unknown).
+    public static let optionalInMappings: Set<String> = ["grade", "scope"]
+
     /// The primary key of each kind's table: one department's record as of one export.
     public static let primaryKey = ["source", "id", "export_date"]
+
+    /// Column indices of a row's content: everything but the id, source, export date and provenance.
+    public static func contentColumns(of kind: RecordKind) -> Range<Int> {
+        head.count..<(head.count + body(of: kind).count)
+    }
 
     static func body(of kind: RecordKind) -> [SchemaField] {
         switch kind {
@@ -49,6 +57,8 @@ public enum RecordSchema {
                 SchemaField("minor_injuries", "integer", minimum: 0, "minor injuries (轻伤人数)"),
                 SchemaField("direct_loss_wan_yuan", "number", "direct economic loss in 万元, exact"),
                 SchemaField("grade", "string", allowed: SeverityGrade.allCases.map(\.rawValue), "severity grade (事故等级), derived"),
+                SchemaField("scope", "string", allowed: AccidentScope.allCases.map(\.rawValue),
+                            "operating (生产经营性, counted), non_operating or unknown (reported, not counted)"),
             ]
         case .hazard:
             return [
@@ -100,7 +110,8 @@ public enum RecordSchema {
         switch record {
         case .accident(let r):
             body = [r.date.description, r.region, r.sector, String(r.deaths), String(r.seriousInjuries),
-                    String(r.minorInjuries), ExactDecimal.wanYuan(fen: r.directLossFen).description, r.grade.rawValue]
+                    String(r.minorInjuries), ExactDecimal.wanYuan(fen: r.directLossFen).description, r.grade.rawValue,
+                    r.scope.rawValue]
         case .hazard(let r):
             body = [r.foundDate.description, r.region, r.sector, r.enterprise, r.level.rawValue,
                     r.rectifiedDate?.description ?? "", r.deadline?.description ?? "", String(r.listed), r.listingBatch]
@@ -137,11 +148,13 @@ public enum RecordSchema {
         let record: NormalizedRecord
         switch kind {
         case .accident:
+            let scopeGiven = !reader.text("scope", required: false).isEmpty
             record = .accident(AccidentRecord(
                 id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
                 sector: reader.sector(), deaths: reader.count("deaths"),
                 seriousInjuries: reader.count("serious_injuries"), minorInjuries: reader.count("minor_injuries"),
-                directLossFen: reader.fen("direct_loss_wan_yuan", unit: .wanYuan)))
+                directLossFen: reader.fen("direct_loss_wan_yuan", unit: .wanYuan),
+                scope: scopeGiven ? reader.choice("scope", as: AccidentScope.self) ?? .unknown : .unknown))
         case .hazard:
             let found = reader.date("found_date")
             let rectified = reader.optionalDate("rectified_date")

@@ -3,6 +3,14 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable, Codin
     case accident, hazard, enforcement, inspection, drill
 }
 
+/// Whether an accident happened in production and business activity (生产经营性), which decides
+/// whether it enters the work-safety statistics (统计口径). Unknown is reported, never guessed.
+public enum AccidentScope: String, Sendable, Hashable, CaseIterable, Codable {
+    case operating
+    case nonOperating = "non_operating"
+    case unknown
+}
+
 /// A production-safety accident (生产安全事故) with its casualties and loss.
 ///
 /// Example: a road traffic accident on 2020-03-14 in 女山湖镇 with 1 death, 0 serious injuries
@@ -18,13 +26,15 @@ public struct AccidentRecord: Hashable, Sendable {
     public var minorInjuries: Int
     /// Direct economic loss (直接经济损失) in fen, exact.
     public var directLossFen: Int64
+    /// Inside the statistical scope only when `.operating`.
+    public var scope: AccidentScope
     public var grade: SeverityGrade { SeverityGrade(deaths: deaths, seriousInjuries: seriousInjuries, directLossFen: directLossFen) }
 
     public init(id: String, provenance: Provenance, date: LocalDate, region: String, sector: String,
-                deaths: Int, seriousInjuries: Int, minorInjuries: Int, directLossFen: Int64) {
+                deaths: Int, seriousInjuries: Int, minorInjuries: Int, directLossFen: Int64, scope: AccidentScope = .operating) {
         self.id = id; self.provenance = provenance; self.date = date; self.region = region; self.sector = sector
         self.deaths = deaths; self.seriousInjuries = seriousInjuries; self.minorInjuries = minorInjuries
-        self.directLossFen = directLossFen
+        self.directLossFen = directLossFen; self.scope = scope
     }
 }
 

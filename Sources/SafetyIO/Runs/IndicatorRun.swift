@@ -30,7 +30,8 @@ public struct IndicatorRun {
     public func table(_ accumulator: IndicatorAccumulator) throws -> IndicatorTable {
         let rules = RelativeRules(reference: try ReferenceDataLoader.load(pipeline), workersGroup: pipeline.config.workersGroup,
                                   roadSector: pipeline.config.roadSector)
-        return accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList, relative: rules)
+        return accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList, relative: rules,
+                                 rounding: pipeline.config.rounding)
     }
 
     /// Writes the JSON first and the CSV last, so a present indicators.csv means both are complete.
@@ -67,7 +68,7 @@ public struct IndicatorRun {
     }
 
     /// Reads indicators.csv back into a table.
-    public static func readTable(csvPath: String) throws -> IndicatorTable {
+    public static func readTable(csvPath: String, rounding: RoundingMode = .halfUp) throws -> IndicatorTable {
         var rows: [IndicatorRow] = []
         var header = true
         try CSVFile.forEachRow(path: csvPath) { fields, line in
@@ -78,7 +79,7 @@ public struct IndicatorRun {
                 header = false
                 return
             }
-            guard let parsed = IndicatorRow(fields: fields) else {
+            guard let parsed = IndicatorRow(fields: fields, rounding: rounding) else {
                 throw IngestFailure.corruptNormalizedData(message: "\(csvPath):\(line): not an indicator row")
             }
             rows.append(parsed)

@@ -31,21 +31,56 @@ public struct PackageRun {
     /// One record's identity across exports: the exporting department and its id.
     static func key(_ fields: [String]) -> String { fields[1] + "\u{1F}" + fields[0] }
 
+    struct Winner { var position: Position; var exportDate: String; var contentHash: Int }
+
     /// For every (source, id), the row of the latest export (ISO dates compare as text); on a tie,
-    /// the later input, then the later row. Keeps one key per distinct record.
-    static func latestExports(_ files: [String]) throws -> [String: Position] {
-        var winners: [String: (position: Position, exportDate: String)] = [:]
+    /// the later input, then the later row. Keeps one key and a hash per distinct record.
+    static func latestExports(_ files: [String], kind: RecordKind) throws -> [String: Winner] {
+        var winners: [String: Winner] = [:]
+        try forEachRecord(files) { input, row, fields in
+            let key = key(fields)
+            if let current = winners[key], current.exportDate > fields[2] { return }
+            winners[key] = Winner(position: Position(input: input, row: row), exportDate: fields[2],
+                                  contentHash: contentHash(fields, kind: kind))
+        }
+        return winners
+    }
+
+    /// Calls `body` with every data row of the files that exist: input index, row (1-based), fields.
+    static func forEachRecord(_ files: [String], _ body: (Int, Int, [String]) throws -> Void) throws {
         for (input, file) in files.enumerated() where FileManager.default.fileExists(atPath: file) {
             var row = 0
             try CSVFile.forEachRow(path: file) { fields, _ in
                 defer { row += 1 }
-                guard row > 0 else { return }
-                let key = key(fields)
-                if let current = winners[key], current.exportDate > fields[2] { return }
-                winners[key] = (Position(input: input, row: row), fields[2])
+                if row > 0 { try body(input, row, fields) }
             }
         }
-        return winners.mapValues(\.position)
+    }
+
+    static func contentHash(_ fields: [String], kind: RecordKind) -> Int {
+        var hasher = Hasher()
+        for field in fields[RecordSchema.contentColumns(of: kind)] { hasher.combine(field) }
+        return hasher.finalize()
+    }
+
+    public static let correctionColumns = ["kind", "source", "id", "field", "earlier_value", "later_value", "earlier_export_date",
+                                           "later_export_date", "event_date", "days_after_event", "window_days", "within_window"]
+
+    /// One corrections.csv line per field that a later export changed. For accidents, whether
+    /// the later export came within the source's correction window after the accident.
+    static func differences(kind: RecordKind, earlier: [String], later: [String], pipeline: PipelineConfig) -> [[String]] {
+        let names = RecordSchema.fields(of: kind).map(\.name)
+        var lines: [[String]] = []
+        for index in RecordSchema.contentColumns(of: kind) where earlier[index] != later[index] {
+            var window = ["", "", "", ""]
+            if kind == .accident, let event = LocalDate(iso: later[3]), let exported = LocalDate(iso: later[2]) {
+                let days = exported.dayNumber - event.dayNumber
+                let limit = pipeline.correctionWindow(for: later[1])
+                window = [event.description, String(days), String(limit), days <= limit ? "yes" : "no"]
+            }
+            lines.append([kind.rawValue, later[1], later[0], names[index], earlier[index], later[index], earlier[2], later[2]] + window)
+        }
+        return lines
     }
 
     public func run() throws -> Totals {
@@ -61,25 +96,38 @@ public struct PackageRun {
         }
         let normalized = outputDirectory + "/normalized"
         var superseded = Array(repeating: 0, count: ingestDirectories.count)
+        let corrections = try AtomicFile(path: outputDirectory + "/corrections.csv")
+        try corrections.write(CSVFormat.line(PackageRun.correctionColumns))
         for kind in RecordKind.allCases {
             let files = ingestDirectories.map { NormalizedReader.path(of: kind, in: $0) }
-            let winners = try PackageRun.latestExports(files)
+            let winners = try PackageRun.latestExports(files, kind: kind)
+            var changed: [String: [[String]]] = [:]
             let out = try AtomicFile(path: NormalizedReader.path(of: kind, in: normalized))
             try out.write(CSVFormat.line(RecordSchema.fields(of: kind).map(\.name)))
-            for (input, file) in files.enumerated() where FileManager.default.fileExists(atPath: file) {
-                var row = 0
-                try CSVFile.forEachRow(path: file) { fields, _ in
-                    defer { row += 1 }
-                    guard row > 0 else { return }
-                    if winners[PackageRun.key(fields)] == Position(input: input, row: row) {
-                        try out.write(CSVFormat.line(fields))
-                    } else {
-                        superseded[input] += 1
-                    }
+            try PackageRun.forEachRecord(files) { input, row, fields in
+                let key = PackageRun.key(fields)
+                guard let winner = winners[key] else { return }
+                if winner.position == Position(input: input, row: row) {
+                    try out.write(CSVFormat.line(fields))
+                } else {
+                    superseded[input] += 1
+                    if PackageRun.contentHash(fields, kind: kind) != winner.contentHash { changed[key, default: []].append(fields) }
                 }
             }
             try out.commit()
+            if !changed.isEmpty {
+                try PackageRun.forEachRecord(files) { input, row, fields in
+                    let key = PackageRun.key(fields)
+                    guard let earlier = changed[key], winners[key]?.position == Position(input: input, row: row) else { return }
+                    for old in earlier {
+                        for line in PackageRun.differences(kind: kind, earlier: old, later: fields, pipeline: pipeline.config) {
+                            try corrections.write(CSVFormat.line(line, neutralizeFormulas: true))
+                        }
+                    }
+                }
+            }
         }
+        try corrections.commit()
         let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")
         try rejects.write(CSVFormat.line(RejectsFile.columns))
         for directory in ingestDirectories { try PackageRun.appendBody(of: directory + "/rejects.csv", to: rejects) }
