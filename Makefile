@@ -28,7 +28,7 @@ EXPORTS := $(sort $(notdir $(wildcard $(DATA)/*)))
 INGESTED := $(EXPORTS:%=$(OUT)/ingest/%/summary.json)
 MAPPINGS := $(wildcard $(dir $(PIPELINE_FILE))mappings/*.yaml)
 REFERENCE := $(wildcard $(dir $(PIPELINE_FILE))reference.csv)
-KINDS := accident hazard enforcement inspection drill
+KINDS := accident hazard enforcement inspection drill hazard_summary
 PARTIALS := $(KINDS:%=$(RESULTS)/partials/%.json)
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report

@@ -32,6 +32,12 @@ SECTORS = ["农林渔牧", "采矿", "商贸制造", "建筑", "其他"]
 NAMES_A = ["华东", "嘉山", "明珠", "皖东", "凯盛", "天宇", "恒达", "金桥", "绿源", "永安", "宏图", "新华"]
 NAMES_B = ["建材", "化工", "机械", "食品", "物流", "矿业", "建设", "商贸", "纺织", "电子"]
 EXPORTED = dt.date(2020, 11, 5)
+# The codes the pipeline's code lists carry: GB/T 4754 industry codes and 12-digit division codes.
+INDUSTRY_CODE = {"农林渔牧": "A0141", "采矿": "B1019", "商贸制造": "C3311", "建筑": "E4790", "其他": "G5720"}
+DIVISION_CODE = dict(zip(TOWNS, ["341182001000", "341182002000", "341182003000", "341182004000", "341182100000",
+                                 "341182101000", "341182102000", "341182103000", "341182104000", "341182105000",
+                                 "341182106000", "341182107000", "341182108000", "341182109000", "341182110000",
+                                 "341182200000", "341182400000"]))
 
 rng = random.Random(20201031)
 
@@ -341,18 +347,30 @@ def generate(out):
         town = rng.choice(TOWNS)
         for _ in range(size):
             k += 1
-            rows.append([f"JC2020-{k:05d}", date.isoformat(), town, rng.choice(SECTORS), enterprise(), f"2020-DC-{g:03d}"])
+            rows.append([f"JC2020-{k:05d}", date.isoformat(), DIVISION_CODE[town], INDUSTRY_CODE[rng.choice(SECTORS)], enterprise(), f"2020-DC-{g:03d}"])
     for g in range(1, 41):   # ordinary inspections early in the year, and 2019 for comparison
         date = day_in(dt.date(2020, 1, 6), dt.date(2020, 3, 20))
         for _ in range(2):
             k += 1
-            rows.append([f"JC2020-{k:05d}", date.isoformat(), rng.choice(TOWNS), rng.choice(SECTORS), enterprise(), f"2020-RC-{g:03d}"])
+            rows.append([f"JC2020-{k:05d}", date.isoformat(), DIVISION_CODE[rng.choice(TOWNS)], INDUSTRY_CODE[rng.choice(SECTORS)], enterprise(), f"2020-RC-{g:03d}"])
     for g in range(1, 231):
         date = day_in(dt.date(2019, 4, 1), dt.date(2019, 5, 31))
         for _ in range(3):
             k += 1
-            rows.append([f"JC2019-{k:05d}", date.isoformat(), rng.choice(TOWNS), rng.choice(SECTORS), enterprise(), f"2019-DC-{g:03d}"])
-    write_csv(p("anweiban-inspections-20201105.csv"), ["记录编号", "检查日期", "乡镇", "行业领域", "被检查单位", "检查组批次"], rows)
+            rows.append([f"JC2019-{k:05d}", date.isoformat(), DIVISION_CODE[rng.choice(TOWNS)], INDUSTRY_CODE[rng.choice(SECTORS)], enterprise(), f"2019-DC-{g:03d}"])
+    write_csv(p("anweiban-inspections-20201105.csv"), ["记录编号", "检查日期", "区划代码", "行业代码", "被检查单位", "检查组批次"], rows)
+
+    # The safety committee office's own summary of the campaign by township, with the rate each
+    # township printed. Figures are never taken from it; one stated rate disagrees with its counts.
+    rows = []
+    for k, town in enumerate(TOWNS[:8], 1):
+        found = rng.randint(20, 60)
+        fixed = rng.randint(found // 2, found)
+        rate = f"{(fixed * 1000 // found + (1 if fixed * 1000 % found * 2 >= found else 0)) / 10:.1f}%"
+        if k == 5:
+            rate = "96.0%"   # the printed rate does not follow from the counts
+        rows.append([f"HZ-{k:02d}", "2020-07-20", "2020-10-27", town, found, fixed, rate])
+    write_csv(p("anweiban-hazard-summary-20201105.csv"), ["编号", "起始日期", "截止日期", "乡镇", "排查隐患数", "整改隐患数", "整改率"], rows)
 
     # Drills (emergency management), export date fixed in the mapping.
     people = split_amount(DRILL_PEOPLE, DRILLS, step=1)

@@ -48,8 +48,9 @@ struct SafetyIndicators: ParsableCommand {
                 try PartialAggregateFile.write(accumulator, to: partial)
                 if !options.quiet { print("\(records) records: partial aggregate \(partial)") }
             } else if let output {
-                let table = try run.table(accumulator)
-                try IndicatorRun.write(table, pipeline: pipeline.config.name,
+                let (table, notes) = try run.table(accumulator)
+                notes.forEach { CommandRunner.printError("note: \($0)") }
+                try IndicatorRun.write(table, pipeline: pipeline.config.name, notes: notes,
                                        csvPath: output + "/indicators.csv", jsonPath: output + "/indicators.json")
                 if !options.quiet { print("\(records) records, \(run.periods.count) periods: \(table.rows.count) indicator rows") }
             }

@@ -32,8 +32,9 @@ struct SafetyMerge: ParsableCommand {
         try CommandRunner.run("safety-merge") {
             let pipeline = try options.load()
             let merged = try PartialAggregateFile.merge(partials)
-            let table = try IndicatorRun(pipeline: pipeline, periods: merged.periods).table(merged)
-            try IndicatorRun.write(table, pipeline: pipeline.config.name,
+            let (table, notes) = try IndicatorRun(pipeline: pipeline, periods: merged.periods).table(merged)
+            notes.forEach { CommandRunner.printError("note: \($0)") }
+            try IndicatorRun.write(table, pipeline: pipeline.config.name, notes: notes,
                                    csvPath: output + "/indicators.csv", jsonPath: output + "/indicators.json")
             if !options.quiet { print("\(partials.count) partials: \(table.rows.count) indicator rows") }
         }

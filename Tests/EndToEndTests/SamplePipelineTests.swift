@@ -112,7 +112,7 @@ struct SamplePipelineTests {
             read += cells[3]; accepted += cells[4]; rejected += cells[5]; superseded += cells[7]
             #expect(cells[3] == cells[4] + cells[5], "\(line)")
         }
-        #expect(read == accepted + rejected && rejected == 6)
+        #expect(read == accepted + rejected && rejected == 7)
         // Market supervision re-exports every month cumulatively, and the traffic police's
         // October 31 export is wholly replaced by the November 5 one: only the latest counts.
         #expect(superseded > 1000)
@@ -125,10 +125,11 @@ struct SamplePipelineTests {
         #expect(rejects.contains("yingji-accidents-20201105.csv,,6,4,deaths,两,not_a_count,"))
         #expect(rejects.contains("impossible_date") && rejects.contains("unknown_code") && rejects.contains("rectified_before_found"))
         #expect(rejects.contains("'=HYPERLINK"), "formula in a rejects cell must be neutralised")
+        #expect(rejects.contains("anweiban-hazard-summary-20201105.csv,,6,5,stated_rate,96.0%,rate_disagrees,"))
         let package = try String(contentsOfFile: run.out + "/normalized/datapackage.json", encoding: .utf8)
         let descriptor = try #require(try JSONSerialization.jsonObject(with: Data(package.utf8)) as? [String: Any])
         let resources = try #require(descriptor["resources"] as? [[String: Any]])
-        #expect(resources.compactMap { $0["name"] as? String } == ["accident", "hazard", "enforcement", "inspection", "drill"])
+        #expect(resources.compactMap { $0["name"] as? String } == ["accident", "hazard", "enforcement", "inspection", "drill", "hazard_summary"])
     }
 
     @Test func statisticalScopeAndCorrections() throws {

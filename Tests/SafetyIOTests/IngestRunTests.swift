@@ -10,7 +10,7 @@ struct IngestRunTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: root + "/SampleData/mingguang")) ?? []).sorted()
     }
 
-    @Test func sampleExportsExist() { #expect(Self.exports.count == 12) }
+    @Test func sampleExportsExist() { #expect(Self.exports.count == 13) }
 
     @Test(arguments: exports)
     func everyRecordIsAcceptedOrRejected(export: String) throws {

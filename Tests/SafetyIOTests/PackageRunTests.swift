@@ -40,6 +40,10 @@ struct PackageRunTests {
             kept[d.provenance.source + "/" + d.id] = d.participants
         }
         #expect(kept == ["应急管理局/D1": 11, "应急管理局/D2": 20, "应急管理局/D3": 30, "消防大队/D1": 12])
+        let corrections = try String(contentsOfFile: root + "/out/corrections.csv", encoding: .utf8)
+        #expect(corrections.contains("drill,应急管理局,D1,participants,10,11,2020-04-03,2020-05-03,,,,\n"))
+        #expect(corrections.contains("drill,应急管理局,D3,participants,99,30,2020-01-01,2020-05-03,,,,\n"))
+        #expect(!corrections.contains(",D2,"), "an unchanged re-export is not a correction")
         let summary = try String(contentsOfFile: root + "/out/ingest-summary.csv", encoding: .utf8)
         #expect(summary.contains("m03,应急管理局,drill,2,2,0,0,2\n"))
         #expect(summary.contains("old,应急管理局,drill,1,1,0,0,1\n"))

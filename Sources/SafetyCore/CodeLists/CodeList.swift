@@ -11,22 +11,28 @@ public struct CodeList: Sendable, Hashable {
         /// The short name in set phrases (较大以上道路交通事故); defaults to `name`.
         public let shortLabel: String
         public let aliases: [String]
+        /// Standard codes that mean this entry: GB/T 4754 industry codes for a sector (门类 letters
+        /// `C`, 大类 prefixes `54`, ranges `13-43`, optionally for one edition: `2011:54`), or the
+        /// GB/T 2260 / 12-digit statistical division code for a region (`341182100000`).
+        public let codes: [String]
 
-        public init(name: String, label: String? = nil, shortLabel: String? = nil, aliases: [String] = []) {
+        public init(name: String, label: String? = nil, shortLabel: String? = nil, aliases: [String] = [], codes: [String] = []) {
             self.name = name
             self.label = label ?? name
             self.shortLabel = shortLabel ?? name
             self.aliases = aliases
+            self.codes = codes
         }
 
-        enum CodingKeys: String, CodingKey { case name, label, shortLabel = "short_label", aliases }
+        enum CodingKeys: String, CodingKey { case name, label, shortLabel = "short_label", aliases, codes }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(name: try c.decode(String.self, forKey: .name),
                       label: try c.decodeIfPresent(String.self, forKey: .label),
                       shortLabel: try c.decodeIfPresent(String.self, forKey: .shortLabel),
-                      aliases: try c.decodeIfPresent([String].self, forKey: .aliases) ?? [])
+                      aliases: try c.decodeIfPresent([String].self, forKey: .aliases) ?? [],
+                      codes: try c.decodeIfPresent([String].self, forKey: .codes) ?? [])
         }
     }
 
@@ -53,6 +59,67 @@ public struct CodeList: Sendable, Hashable {
     }
 
     public var names: [String] { entries.map(\.name) }
+
+    /// The entry named by a standard code; nil when no entry claims it.
+    public func name(forCode raw: String, scheme: CodeScheme) -> String? {
+        let code = TextCleaning.trimmed(DecimalText.normalizeDigits(raw)).uppercased()
+        switch scheme {
+        case .division:
+            let wanted = CodeList.trimmingZeros(code)
+            guard !wanted.isEmpty, code.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return entries.first { $0.codes.contains { CodeList.trimmingZeros($0) == wanted } }?.name
+        case .industry(let edition):
+            let letter = code.first.flatMap { $0.isLetter ? $0 : nil }
+            let digits = String(code.drop { $0.isLetter })
+            guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), letter != nil || !digits.isEmpty else { return nil }
+            var best: (name: String, specificity: Int)?
+            for entry in entries {
+                for spec in entry.codes {
+                    var rule = Substring(spec)
+                    if let colon = rule.firstIndex(of: ":") {
+                        guard rule[..<colon] == edition else { continue }
+                        rule = rule[rule.index(after: colon)...]
+                    }
+                    let specificity: Int
+                    if rule.count == 1, let l = rule.first, l.isLetter {
+                        guard l == letter else { continue }
+                        specificity = 1
+                    } else if let dash = rule.firstIndex(of: "-") {
+                        guard let low = Int(rule[..<dash]), let high = Int(rule[rule.index(after: dash)...]),
+                              digits.count >= 2, let major = Int(digits.prefix(2)), (low...high).contains(major) else { continue }
+                        specificity = 2
+                    } else {
+                        guard !rule.isEmpty, digits.hasPrefix(rule) else { continue }
+                        specificity = 2 + rule.count
+                    }
+                    if specificity > (best?.specificity ?? 0) { best = (entry.name, specificity) }
+                }
+            }
+            return best?.name
+        }
+    }
+
+    static func trimmingZeros(_ code: String) -> String {
+        String(code.reversed().drop { $0 == "0" }.reversed())
+    }
+}
+
+/// The standard a code column follows.
+public enum CodeScheme: Sendable, Hashable {
+    /// GB/T 4754 国民经济行业分类, edition "2011" or "2017".
+    case industry(edition: String)
+    /// GB/T 2260 行政区划代码 and the 12-digit statistical division codes for townships.
+    case division
+
+    /// Parses a mapping's `codes:` value: `gbt4754-2017`, `gbt4754-2011`, `gbt2260`.
+    public init?(_ text: String) {
+        switch text.lowercased() {
+        case "gbt4754-2017": self = .industry(edition: "2017")
+        case "gbt4754-2011": self = .industry(edition: "2011")
+        case "gbt2260": self = .division
+        default: return nil
+        }
+    }
 }
 
 /// Small text clean-ups shared by parsing stages.

@@ -39,6 +39,7 @@ public struct IndicatorAccumulator: Sendable, Codable {
         case .enforcement(let r): r.date
         case .inspection(let r): r.date
         case .drill(let r): r.date
+        case .hazardSummary(let r): r.periodEnd
         }
     }
 
@@ -50,6 +51,7 @@ public struct IndicatorAccumulator: Sendable, Codable {
         case .enforcement(let r): region = r.region; sector = r.sector
         case .inspection(let r): region = r.region; sector = r.sector
         case .drill(let r): region = r.region; sector = ""
+        case .hazardSummary(let r): region = r.region; sector = ""
         }
         var result = [Breakdown.all, .region(region), Breakdown(.source, record.provenance.source)]
         if !sector.isEmpty {
@@ -68,6 +70,8 @@ public struct IndicatorAccumulator: Sendable, Codable {
     /// Adds a record to every window and breakdown it falls in. An accident counts under the
     /// statistical scope only when operating; every accident counts under 全口径.
     public mutating func add(_ record: NormalizedRecord) {
+        // Figures are counted from records, never taken from a department's summary.
+        if case .hazardSummary = record { return }
         let date = IndicatorAccumulator.date(of: record)
         var statistical = true, full = false
         if case .accident(let accident) = record {

@@ -72,6 +72,8 @@ public struct Tally: Sendable, Hashable, Codable {
         case .inspection(let r):
             enterprisesInspected += 1
             inspectionGroups.insert(r.groupID)
+        case .hazardSummary:
+            break
         case .drill(let r):
             drills += 1; drillParticipants += Int64(r.participants)
             drillFundsFen += r.fundsFen; cityWideDrills += r.cityWide ? 1 : 0

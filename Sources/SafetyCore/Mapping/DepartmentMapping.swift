@@ -52,8 +52,10 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         public var constant: String?
         public var values: [String: String] = [:]
         public var unit: MoneyUnit?
+        /// The column holds standard codes, not names: `gbt4754-2017`, `gbt4754-2011` (sector), `gbt2260` (region).
+        public var codes: String?
 
-        enum CodingKeys: String, CodingKey { case from, constant, values, unit }
+        enum CodingKeys: String, CodingKey { case from, constant, values, unit, codes }
 
         public init(from decoder: any Decoder) throws {
             if let single = try? decoder.singleValueContainer().decode(String.self) {
@@ -65,6 +67,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
             constant = try c.decodeIfPresent(String.self, forKey: .constant)
             values = try c.decodeIfPresent([String: String].self, forKey: .values) ?? [:]
             unit = try c.decodeIfPresent(MoneyUnit.self, forKey: .unit)
+            codes = try c.decodeIfPresent(String.self, forKey: .codes)
         }
     }
 
@@ -110,6 +113,13 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         }
         for (name, rule) in fields.sorted(by: { $0.key < $1.key }) where (rule.from == nil) == (rule.constant == nil) {
             problems.append("field \"\(name)\" needs exactly one of from or constant")
+        }
+        for (name, rule) in fields.sorted(by: { $0.key < $1.key }) {
+            guard let codes = rule.codes else { continue }
+            switch (name, CodeScheme(codes)) {
+            case ("sector", .industry?), ("region", .division?): break
+            default: problems.append("field \"\(name)\": codes \"\(codes)\" does not apply (sector: gbt4754-2017 or gbt4754-2011; region: gbt2260)")
+            }
         }
         let dateSources = [exportDate.column, exportDate.constant, exportDate.fileNamePattern].compactMap { $0 }
         if dateSources.count != 1 { problems.append("export_date needs exactly one of column, constant or file_name_pattern") }

@@ -56,7 +56,12 @@ public struct RecordMapper: Sendable {
                 if let constant = rule.constant { text = constant } else if let slot = slots[field] { text = raw.values[slot] } else { text = nil }
                 guard let text else { return nil }
                 let trimmed = TextCleaning.trimmed(text)
-                return rule.values[trimmed] ?? trimmed
+                let value = rule.values[trimmed] ?? trimmed
+                if let codes = rule.codes, let scheme = CodeScheme(codes) {
+                    // A code no entry claims stays as written, and is rejected as unknown.
+                    return (field == "sector" ? sectors : regions).name(forCode: value, scheme: scheme) ?? value
+                }
+                return value
             }
         }
         return RecordSchema.read(mapping.kind, from: &reader, position: raw.position)

@@ -89,6 +89,15 @@ public enum RecordSchema {
                 SchemaField("enterprise", "string", "the enterprise inspected"),
                 SchemaField("group_id", "string", "the inspection group sortie (检查组批次)"),
             ]
+        case .hazardSummary:
+            return [
+                SchemaField("period_start", "date", "first day the summary covers"),
+                SchemaField("period_end", "date", "last day the summary covers"),
+                SchemaField("region", "string", "township or subdistrict"),
+                SchemaField("identified", "integer", minimum: 0, "hazards identified, as reported"),
+                SchemaField("rectified", "integer", minimum: 0, "hazards rectified, as reported"),
+                SchemaField("stated_rate", "number", "rectification rate as printed, percent"),
+            ]
         case .drill:
             return [
                 SchemaField("date", "date", "date of the drill"),
@@ -120,6 +129,9 @@ public enum RecordSchema {
                     ExactDecimal.yuan(fen: r.fineFen).description]
         case .inspection(let r):
             body = [r.date.description, r.region, r.sector, r.enterprise, r.groupID]
+        case .hazardSummary(let r):
+            body = [r.periodStart.description, r.periodEnd.description, r.region, String(r.identified), String(r.rectified),
+                    r.statedRate.description]
         case .drill(let r):
             body = [r.date.description, r.region, r.name, String(r.participants),
                     ExactDecimal.yuan(fen: r.fundsFen).description, String(r.cityWide)]
@@ -134,6 +146,7 @@ public enum RecordSchema {
         case .enforcement(let r): r.id
         case .inspection(let r): r.id
         case .drill(let r): r.id
+        case .hazardSummary(let r): r.id
         }
     }
 
@@ -176,6 +189,17 @@ public enum RecordSchema {
             record = .inspection(InspectionRecord(
                 id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
                 sector: reader.sector(), enterprise: reader.text("enterprise"), groupID: reader.text("group_id")))
+        case .hazardSummary:
+            let identified = reader.count("identified"), rectified = reader.count("rectified")
+            let stated = reader.percent("stated_rate")
+            if let computed = Rounding.percent(Int64(rectified), of: Int64(identified)),
+               (stated - computed).magnitude.rescaled(to: max(stated.scale, 1)).units > ExactDecimal.power(max(stated.scale, 1) - 1) {
+                reader.fail("stated_rate", reader.text("stated_rate", required: false),
+                            .rateDisagrees(computed: computed, rectified: rectified, identified: identified))
+            }
+            record = .hazardSummary(HazardSummaryRecord(
+                id: id, provenance: provenance, periodStart: reader.date("period_start"), periodEnd: reader.date("period_end"),
+                region: reader.region(), identified: identified, rectified: rectified, statedRate: stated))
         case .drill:
             record = .drill(DrillRecord(
                 id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),

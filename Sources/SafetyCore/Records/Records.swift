@@ -1,6 +1,7 @@
 /// The kinds of record in the common format; each is one CSV file of the data package.
 public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable, CodingKeyRepresentable {
     case accident, hazard, enforcement, inspection, drill
+    case hazardSummary = "hazard_summary"
 }
 
 /// Whether an accident happened in production and business activity (生产经营性), which decides
@@ -141,6 +142,27 @@ public struct DrillRecord: Hashable, Sendable {
     }
 }
 
+/// A department's own summary of hazard work (隐患排查治理情况汇总): the counts it reports and
+/// the rectification rate it states. Never counted into indicators (figures come from records);
+/// kept so a stated rate that disagrees with its own counts is caught.
+public struct HazardSummaryRecord: Hashable, Sendable {
+    public var id: String
+    public var provenance: Provenance
+    public var periodStart: LocalDate
+    public var periodEnd: LocalDate
+    public var region: String
+    public var identified: Int
+    public var rectified: Int
+    /// The rate as the department printed it, percent.
+    public var statedRate: ExactDecimal
+
+    public init(id: String, provenance: Provenance, periodStart: LocalDate, periodEnd: LocalDate, region: String,
+                identified: Int, rectified: Int, statedRate: ExactDecimal) {
+        self.id = id; self.provenance = provenance; self.periodStart = periodStart; self.periodEnd = periodEnd
+        self.region = region; self.identified = identified; self.rectified = rectified; self.statedRate = statedRate
+    }
+}
+
 /// Any record of the common format.
 public enum NormalizedRecord: Hashable, Sendable {
     case accident(AccidentRecord)
@@ -148,6 +170,7 @@ public enum NormalizedRecord: Hashable, Sendable {
     case enforcement(EnforcementRecord)
     case inspection(InspectionRecord)
     case drill(DrillRecord)
+    case hazardSummary(HazardSummaryRecord)
 
     public var kind: RecordKind {
         switch self {
@@ -156,6 +179,7 @@ public enum NormalizedRecord: Hashable, Sendable {
         case .enforcement: .enforcement
         case .inspection: .inspection
         case .drill: .drill
+        case .hazardSummary: .hazardSummary
         }
     }
 
@@ -166,6 +190,7 @@ public enum NormalizedRecord: Hashable, Sendable {
         case .enforcement(let r): r.provenance
         case .inspection(let r): r.provenance
         case .drill(let r): r.provenance
+        case .hazardSummary(let r): r.provenance
         }
     }
 }

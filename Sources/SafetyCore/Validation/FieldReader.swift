@@ -49,6 +49,19 @@ public struct FieldReader {
         return fen
     }
 
+    /// A percentage as printed: `84.6`, `84.6%`, `84.6％`, `84.6﹪`; exact.
+    public mutating func percent(_ field: String) -> ExactDecimal {
+        let raw = text(field)
+        var clean = DecimalText.normalize(raw)
+        while let last = clean.last, ["%", "％", "﹪"].contains(last) { clean.removeLast() }
+        let scale = clean.split(separator: ".").dropFirst().first?.count ?? 0
+        guard !raw.isEmpty, scale <= 6, let units = DecimalText.units(clean, scale: scale), units >= 0 else {
+            if !raw.isEmpty { reject(field, raw, .notAnAmount) }
+            return ExactDecimal(integer: 0)
+        }
+        return ExactDecimal(units: units, scale: scale)
+    }
+
     public mutating func date(_ field: String) -> LocalDate {
         optionalDate(field, required: true) ?? LocalDate(year: 1970, month: 1, day: 1)!
     }

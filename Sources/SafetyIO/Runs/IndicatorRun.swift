@@ -26,17 +26,34 @@ public struct IndicatorRun {
         return (accumulator, count)
     }
 
-    /// The table from an accumulator, with relative indicators from the pipeline's reference data.
-    public func table(_ accumulator: IndicatorAccumulator) throws -> IndicatorTable {
-        let rules = RelativeRules(reference: try ReferenceDataLoader.load(pipeline), workersGroup: pipeline.config.workersGroup,
+    /// The table from an accumulator, with relative indicators from the pipeline's reference data,
+    /// and a note for every year whose denominator is missing (its relative indicators stay empty).
+    public func table(_ accumulator: IndicatorAccumulator) throws -> (IndicatorTable, notes: [String]) {
+        let reference = try ReferenceDataLoader.load(pipeline)
+        let rules = RelativeRules(reference: reference, workersGroup: pipeline.config.workersGroup,
                                   roadSector: pipeline.config.roadSector)
-        return accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList, relative: rules,
-                                 rounding: pipeline.config.rounding)
+        let table = accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList, relative: rules,
+                                      rounding: pipeline.config.rounding)
+        var years = Set<Int>()
+        for period in accumulator.periods {
+            years.formUnion([period.end.year, period.sameLastYear.end.year] + (period.priorPeriod.map { [$0.end.year] } ?? []))
+        }
+        var notes: [String] = []
+        for year in years.sorted() {
+            let key = ReferenceData.Key(year: year, region: "")
+            let missing = [("gdp_100m_yuan", reference.gdpYi[key], IndicatorCode.deathsPer100mGDP),
+                           ("industry_trade_workers", reference.workers[key], .deathsPer100kWorkers),
+                           ("motor_vehicles", reference.vehicles[key], .roadDeathsPer10kVehicles)].filter { $0.1 == nil }
+            for (column, _, code) in missing {
+                notes.append("no \(column) for \(year) in the reference data: \(code.rawValue) is empty for periods ending in \(year)")
+            }
+        }
+        return (table, notes)
     }
 
     /// Writes the JSON first and the CSV last, so a present indicators.csv means both are complete.
-    public static func write(_ table: IndicatorTable, pipeline: String, csvPath: String, jsonPath: String) throws {
-        try AtomicFile.write(json(table, pipeline: pipeline), to: jsonPath)
+    public static func write(_ table: IndicatorTable, pipeline: String, notes: [String] = [], csvPath: String, jsonPath: String) throws {
+        try AtomicFile.write(json(table, pipeline: pipeline, notes: notes), to: jsonPath)
         let csv = try AtomicFile(path: csvPath)
         try csv.write(CSVFormat.line(IndicatorRow.columns))
         for row in table.rows { try csv.write(CSVFormat.line(row.fields)) }
@@ -45,7 +62,7 @@ public struct IndicatorRun {
 
     /// indicators.json: the periods with their comparison periods, then one object per row with
     /// the CSV's columns; numbers are exact JSON numbers, absent values are null.
-    public static func json(_ table: IndicatorTable, pipeline: String) -> String {
+    public static func json(_ table: IndicatorTable, pipeline: String, notes: [String] = []) -> String {
         let periods = table.periods.map { p in
             JSONText.object([("name", JSONText.string(p.name)), ("kind", JSONText.string(p.kind.rawValue)),
                              ("start", JSONText.string(p.start.description)), ("end", JSONText.string(p.end.description)),
@@ -63,6 +80,7 @@ public struct IndicatorRun {
             return "{" + pairs.joined(separator: ", ") + "}"
         }
         return JSONText.object([("pipeline", JSONText.string(pipeline)),
+                                ("notes", JSONText.array(notes.map(JSONText.string), indent: "  ")),
                                 ("periods", JSONText.array(periods, indent: "  ")),
                                 ("indicators", JSONText.array(rows, indent: "  "))]) + "\n"
     }
