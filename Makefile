@@ -24,6 +24,10 @@ RESULTS := $(OUT)/periods/$(PERIOD)
 PERIOD_ARGS := --period $(PERIOD)
 endif
 
+# Nightly runs read the landing folder departments drop exports into, and keep KEEP runs.
+LANDING ?= $(DATA)
+KEEP ?= 14
+
 EXPORTS := $(sort $(notdir $(wildcard $(DATA)/*)))
 INGESTED := $(EXPORTS:%=$(OUT)/ingest/%/summary.json)
 MAPPINGS := $(wildcard $(dir $(PIPELINE_FILE))mappings/*.yaml)
@@ -31,9 +35,10 @@ REFERENCE := $(wildcard $(dir $(PIPELINE_FILE))reference.csv)
 KINDS := accident hazard enforcement inspection drill hazard_summary
 PARTIALS := $(KINDS:%=$(RESULTS)/partials/%.json)
 SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o -name '*.modulemap')
-TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report
+TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
+         $(BIN)/safety-publish
 
-.PHONY: all help test deps clean distclean sample-data check-sample-data check-core indicators bulletin
+.PHONY: all help test deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune FORCE
 
 all: $(RESULTS)/bulletin.md ## Run the sample pipeline: ingest, package, indicators, bulletin (out/mingguang/)
 	@echo "outputs in $(RESULTS)/: bulletin.md indicators.csv indicators.json; in $(OUT)/: rejects.csv ingest-summary.csv normalized/"
@@ -41,6 +46,15 @@ all: $(RESULTS)/bulletin.md ## Run the sample pipeline: ingest, package, indicat
 indicators: $(RESULTS)/indicators.csv ## Compute indicators (PERIOD=2020Q3 etc. for one period, into out/<p>/periods/PERIOD/)
 
 bulletin: $(RESULTS)/bulletin.md ## Write the bulletin (PERIOD= as for indicators)
+
+tools: $(TOOLS) ## Build the release executables
+
+nightly: $(TOOLS) ## Unattended run: lock, ingest what changed in LANDING, publish atomically to OUT/current
+	PIPELINE=$(PIPELINE) PIPELINE_FILE=$(PIPELINE_FILE) OUT=$(OUT) LANDING=$(LANDING) KEEP=$(KEEP) BIN=$(BIN) BUILD=no \
+	  MAKE="$(MAKE)" tools/nightly.sh
+
+prune: ## Keep the newest KEEP published runs (and logs) in OUT/runs
+	$(BIN)/safety-publish --pipeline $(PIPELINE_FILE) --output $(OUT) --keep $(KEEP) --prune
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -80,9 +94,20 @@ $(TOOLS) &: $(SOURCES) | deps
 	touch $(TOOLS)
 endif
 
+FORCE:
+
+# Hash stamps are kept between runs: they are what makes the next run incremental.
+.PRECIOUS: $(OUT)/hashes/%.sha256
+
+# A content hash per export, rewritten only when the content changes: exports are re-ingested
+# when their bytes change, whatever their timestamps say (copied with old dates, or touched).
+$(OUT)/hashes/%.sha256: $(DATA)/% tools/update-hash FORCE
+	@mkdir -p $(@D)
+	@tools/update-hash $< $@
+
 # One export -> one ingest folder; summary.json is written last, so its presence means done.
-$(OUT)/ingest/%/summary.json: $(DATA)/% $(PIPELINE_FILE) $(MAPPINGS) $(BIN)/safety-ingest
-	$(BIN)/safety-ingest --pipeline $(PIPELINE_FILE) --output $(@D) $<
+$(OUT)/ingest/%/summary.json: $(OUT)/hashes/%.sha256 $(PIPELINE_FILE) $(MAPPINGS) $(BIN)/safety-ingest
+	$(BIN)/safety-ingest --pipeline $(PIPELINE_FILE) --output $(@D) $(DATA)/$*
 
 # datapackage.json is written last by safety-package.
 $(OUT)/normalized/datapackage.json: $(INGESTED) $(PIPELINE_FILE) $(BIN)/safety-package

@@ -14,10 +14,12 @@ let package = Package(
         .executable(name: "safety-indicators", targets: ["safety-indicators"]),
         .executable(name: "safety-merge", targets: ["safety-merge"]),
         .executable(name: "safety-report", targets: ["safety-report"]),
+        .executable(name: "safety-publish", targets: ["safety-publish"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // System libraries, used directly: module map and shim only.
@@ -36,7 +38,8 @@ let package = Package(
 
         // Shared command-line options and the single exit path.
         .target(name: "SafetyCLI",
-                dependencies: ["SafetyIO", "SafetyCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["SafetyIO", "SafetyCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                               .product(name: "Logging", package: "swift-log")],
                 path: "Sources/SafetyCLI"),
 
         // Thin executables.
@@ -52,6 +55,9 @@ let package = Package(
         .executableTarget(name: "safety-merge",
                           dependencies: cliDependencies,
                           path: "Sources/safety-merge"),
+        .executableTarget(name: "safety-publish",
+                          dependencies: cliDependencies,
+                          path: "Sources/safety-publish"),
         .executableTarget(name: "safety-report",
                           dependencies: cliDependencies,
                           path: "Sources/safety-report"),

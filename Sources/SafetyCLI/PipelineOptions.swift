@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import SafetyIO
 
 /// Options every executable shares.
@@ -6,7 +7,7 @@ public struct PipelineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The pipeline file: code lists, export rules, periods.", valueName: "pipeline.yaml"))
     public var pipeline: String = "Pipelines/mingguang/pipeline.yaml"
 
-    @Flag(name: .long, help: "Print nothing but errors.")
+    @Flag(name: .long, help: "Print nothing but errors (no progress, no summary line).")
     public var quiet = false
 
     public init() {}
@@ -14,37 +15,23 @@ public struct PipelineOptions: ParsableArguments {
     public func load() throws -> LoadedPipeline { try PipelineLoader.load(pipeline) }
 }
 
-/// The one place executables turn failures into a message on stderr and an exit status.
+/// The one place executables log, turn failures into a message and an exit status, and (for
+/// the nightly wrapper) record that status in `$SAFETY_STATUS_FILE`.
 public enum CommandRunner {
-    public static func run(_ command: String, _ body: () throws -> Void) throws {
+    public static func run(_ command: String, quiet: Bool = false, _ body: (Logger) throws -> Void) throws {
+        SafetyLog.bootstrap(quiet: quiet)
+        let logger = Logger(label: command)
         do {
-            try body()
+            try body(logger)
         } catch let failure as IngestFailure {
-            printError("\(command): \(failure.description)")
+            logger.error("\(failure.description)", metadata: ["exit": "\(failure.exitStatus.rawValue)"])
+            recordStatus(failure.exitStatus.rawValue)
             throw ExitCode(failure.exitStatus.rawValue)
         }
     }
 
-    public static func printError(_ text: String) {
-        var stream = StandardError()
-        print(text, to: &stream)
-    }
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandleWriter.write(string, fd: 2)
-    }
-}
-
-enum FileHandleWriter {
-    static func write(_ text: String, fd: Int32) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { posixWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { return }
-            offset += n
-        }
+    static func recordStatus(_ status: Int32) {
+        guard let path = ProcessInfoEnvironment.value("SAFETY_STATUS_FILE"), !path.isEmpty else { return }
+        try? AtomicFile.write("\(status)\n", to: path)
     }
 }

@@ -40,19 +40,19 @@ struct SafetyIndicators: ParsableCommand {
     }
 
     func run() throws {
-        try CommandRunner.run("safety-indicators") {
+        try CommandRunner.run("safety-indicators", quiet: options.quiet) { log in
             let pipeline = try options.load()
             let run = IndicatorRun(pipeline: pipeline, periods: try PeriodSelection.periods(period, pipeline: pipeline))
             let (accumulator, records) = try run.accumulate(data)
             if let partial {
                 try PartialAggregateFile.write(accumulator, to: partial)
-                if !options.quiet { print("\(records) records: partial aggregate \(partial)") }
+                log.info("\(records) records: partial aggregate \(partial)")
             } else if let output {
                 let (table, notes) = try run.table(accumulator)
-                notes.forEach { CommandRunner.printError("note: \($0)") }
+                notes.forEach { log.warning("note: \($0)") }
                 try IndicatorRun.write(table, pipeline: pipeline.config.name, notes: notes,
                                        csvPath: output + "/indicators.csv", jsonPath: output + "/indicators.json")
-                if !options.quiet { print("\(records) records, \(run.periods.count) periods: \(table.rows.count) indicator rows") }
+                log.info("\(records) records, \(run.periods.count) periods: \(table.rows.count) indicator rows")
             }
         }
     }

@@ -27,11 +27,13 @@ struct SafetyIngest: ParsableCommand {
     var export: String
 
     func run() throws {
-        try CommandRunner.run("safety-ingest") {
-            let summary = try IngestRun(pipeline: options.load(), exportPath: export, outputDirectory: output).run()
-            if !options.quiet {
-                print("\(summary.file): \(summary.read) read, \(summary.accepted) accepted, \(summary.rejected) rejected, \(summary.skipped) skipped")
-            }
+        try CommandRunner.run("safety-ingest", quiet: options.quiet) { log in
+            var run = IngestRun(pipeline: try options.load(), exportPath: export, outputDirectory: output)
+            let meter = ProgressLine(label: export, enabled: !options.quiet)
+            run.progress = { records, bytes in meter.update(records: records, bytes: bytes) }
+            let summary = try run.run()
+            meter.finish()
+            log.info("\(summary.file): \(summary.read) read, \(summary.accepted) accepted, \(summary.rejected) rejected, \(summary.skipped) skipped")
         }
     }
 }

@@ -29,14 +29,14 @@ struct SafetyMerge: ParsableCommand {
     }
 
     func run() throws {
-        try CommandRunner.run("safety-merge") {
+        try CommandRunner.run("safety-merge", quiet: options.quiet) { log in
             let pipeline = try options.load()
             let merged = try PartialAggregateFile.merge(partials)
             let (table, notes) = try IndicatorRun(pipeline: pipeline, periods: merged.periods).table(merged)
-            notes.forEach { CommandRunner.printError("note: \($0)") }
+            notes.forEach { log.warning("note: \($0)") }
             try IndicatorRun.write(table, pipeline: pipeline.config.name, notes: notes,
                                    csvPath: output + "/indicators.csv", jsonPath: output + "/indicators.json")
-            if !options.quiet { print("\(partials.count) partials: \(table.rows.count) indicator rows") }
+            log.info("\(partials.count) partials: \(table.rows.count) indicator rows")
         }
     }
 }

@@ -29,11 +29,9 @@ struct SafetyPackage: ParsableCommand {
     }
 
     func run() throws {
-        try CommandRunner.run("safety-package") {
+        try CommandRunner.run("safety-package", quiet: options.quiet) { log in
             let totals = try PackageRun(pipeline: options.load(), ingestDirectories: ingested, outputDirectory: output).run()
-            if !options.quiet {
-                print("\(totals.exports) exports: \(totals.read) records read, \(totals.accepted) accepted (\(totals.superseded) superseded by later exports), \(totals.rejected) rejected, \(totals.skipped) rows skipped")
-            }
+            log.info("\(totals.exports) exports: \(totals.read) records read, \(totals.accepted) accepted (\(totals.superseded) superseded by later exports), \(totals.rejected) rejected, \(totals.skipped) rows skipped")
         }
     }
 }

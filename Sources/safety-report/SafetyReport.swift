@@ -29,7 +29,7 @@ struct SafetyReport: ParsableCommand {
     var period: String?
 
     func run() throws {
-        try CommandRunner.run("safety-report") {
+        try CommandRunner.run("safety-report", quiet: options.quiet) { log in
             let pipeline = try options.load()
             let table = try IndicatorRun.readTable(csvPath: indicators, rounding: pipeline.config.rounding)
             let text: String
@@ -37,7 +37,7 @@ struct SafetyReport: ParsableCommand {
                 throw IngestFailure.configuration(file: pipeline.path, problems: ["\(error)"])
             }
             try AtomicFile.write(text, to: output)
-            if !options.quiet { print("wrote \(output)") }
+            log.info("wrote \(output)")
         }
     }
 }

@@ -51,6 +51,8 @@ public struct IngestRun {
     public let pipeline: LoadedPipeline
     public let exportPath: String
     public let outputDirectory: String
+    /// Called every few thousand records with the records read and the file bytes consumed.
+    public var progress: ((_ records: Int, _ bytes: Int) -> Void)?
 
     public init(pipeline: LoadedPipeline, exportPath: String, outputDirectory: String) {
         self.pipeline = pipeline
@@ -77,10 +79,12 @@ public struct IngestRun {
         let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")
         try rejects.write(CSVFormat.line(RejectsFile.columns))
 
+        let (opened, file) = try ExportOpener.open(path: exportPath, display: fileName)
         let consume: (DecodedItem) throws -> Void = { item in
             switch item {
             case .record(let raw):
                 summary.read += 1
+                if summary.read % 8192 == 0 { progress?(summary.read, file.offset) }
                 switch mapper.map(raw, fileExportDate: fileDate) {
                 case .success(let record):
                     summary.accepted += 1
@@ -99,7 +103,6 @@ public struct IngestRun {
             }
         }
 
-        let opened = try ExportOpener.open(path: exportPath, display: fileName)
         if let pattern = mapping.members {
             guard TarReader.hasMagic(try opened.peek(512)) else {
                 throw IngestFailure.corruptArchive(file: fileName, byteOffset: 0, reason: "not a tar archive (the mapping names members)")
@@ -137,15 +140,17 @@ public struct IngestRun {
 /// Decides once how an export's bytes are read: gzip by magic number (a `.gz` name without it
 /// is refused), then the encoding (a BOM wins over the mapping), then CSV or XML.
 public enum ExportOpener {
-    public static func open(path: String, display: String) throws -> PeekableSource {
-        let raw = PeekableSource(try FileByteSource(path: path))
+    /// The export's bytes (inflated if gzip), and the file underneath for progress.
+    public static func open(path: String, display: String) throws -> (PeekableSource, FileByteSource) {
+        let file = try FileByteSource(path: path)
+        let raw = PeekableSource(file)
         let magic = try raw.peek(2)
         if GzipByteSource.hasMagic(magic) {
-            return PeekableSource(try GzipByteSource(raw, file: display))
+            return (PeekableSource(try GzipByteSource(raw, file: display)), file)
         }
         let lower = display.lowercased()
         if lower.hasSuffix(".gz") || lower.hasSuffix(".tgz") { throw IngestFailure.notGzip(file: display) }
-        return raw
+        return (raw, file)
     }
 
     public static func decode(_ source: ByteSource, mapping: DepartmentMapping, mapper: RecordMapper, file: String,
