@@ -14,6 +14,7 @@ CONFIG ?= release
 BIN ?= .build/$(CONFIG)
 # BUILD=no uses the executables already in BIN (the end-to-end test does so inside `swift test`).
 BUILD ?= yes
+SCALING ?=
 # PERIOD=2020-10 | 2020Q3 | 2020 | 2020-YTD-10 | a campaign: results go to OUT/periods/PERIOD/.
 PERIOD ?=
 ifeq ($(PERIOD),)
@@ -38,7 +39,7 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all help test deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune FORCE
+.PHONY: all help test deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench FORCE
 
 all: $(RESULTS)/bulletin.md ## Run the sample pipeline: ingest, package, indicators, bulletin (out/mingguang/)
 	@echo "outputs in $(RESULTS)/: bulletin.md indicators.csv indicators.json; in $(OUT)/: rejects.csv ingest-summary.csv normalized/"
@@ -52,6 +53,14 @@ tools: $(TOOLS) ## Build the release executables
 nightly: $(TOOLS) ## Unattended run: lock, ingest what changed in LANDING, publish atomically to OUT/current
 	PIPELINE=$(PIPELINE) PIPELINE_FILE=$(PIPELINE_FILE) OUT=$(OUT) LANDING=$(LANDING) KEEP=$(KEEP) BIN=$(BIN) BUILD=no \
 	  MAKE="$(MAKE)" tools/nightly.sh
+
+BENCH_N ?= 2000000
+BENCH_RUNS ?= 3
+
+bench: $(TOOLS) ## Side-by-side benchmark with DuckDB and xmllint (BENCH_N records; not part of make test)
+	@command -v xmllint >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update && apt-get install -y --no-install-recommends libxml2-utils; } \
+	  || { echo "bench needs xmllint: sudo apt-get install -y libxml2-utils" >&2; exit 1; }
+	python3 tools/bench/run.py --n $(BENCH_N) --runs $(BENCH_RUNS) --bin $(BIN) $(if $(SCALING),--scaling)
 
 prune: ## Keep the newest KEEP published runs (and logs) in OUT/runs
 	$(BIN)/safety-publish --pipeline $(PIPELINE_FILE) --output $(OUT) --keep $(KEEP) --prune

@@ -126,9 +126,17 @@ public enum CodeScheme: Sendable, Hashable {
 public enum TextCleaning {
     /// Removes ASCII and full-width spaces, tabs and line ends at both ends.
     public static func trimmed(_ text: String) -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\u{3000}" || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{FEFF}" }
-        guard let first = text.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = text.lastIndex(where: { !isSpace($0) })!
-        return String(text[first...last])
+        // Fast path on bytes: nothing to trim unless an end byte could start a space.
+        let utf8 = text.utf8
+        guard let head = utf8.first, let tail = utf8.last else { return text }
+        func mayBeSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b >= 0x80 }
+        if !mayBeSpace(head) && !mayBeSpace(tail) { return text }
+        let isSpace: (Unicode.Scalar) -> Bool = {
+            $0 == " " || $0 == "\u{3000}" || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{FEFF}"
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        return String(scalars[first...last])
     }
 }

@@ -33,6 +33,19 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
     public struct XMLLayout: Sendable, Hashable, Decodable {
         public var namespaces: [String: String] = [:]
         public var record: String
+
+        enum CodingKeys: String, CodingKey { case namespaces, record }
+
+        public init(namespaces: [String: String] = [:], record: String) {
+            self.namespaces = namespaces
+            self.record = record
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(namespaces: try c.decodeIfPresent([String: String].self, forKey: .namespaces) ?? [:],
+                      record: try c.decode(String.self, forKey: .record))
+        }
     }
 
     /// Where the export date comes from; never the file's modification time.

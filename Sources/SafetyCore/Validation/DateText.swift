@@ -3,6 +3,31 @@
 /// Day-first or month-first forms such as 10/11/2020 are refused as ambiguous.
 public enum DateText {
     public static func parse(_ raw: String) -> Result<LocalDate, RejectionReason> {
+        // Fast path: exactly YYYY-MM-DD or YYYY/MM/DD in ASCII, the common case.
+        var bytes = raw.utf8.makeIterator()
+        var digits: [Int] = []
+        digits.reserveCapacity(8)
+        var separator: UInt8 = 0
+        var count = 0
+        var simple = raw.utf8.count == 10
+        while simple, let b = bytes.next() {
+            if count == 4 || count == 7 {
+                if count == 4 { separator = b }
+                simple = (b == 0x2D || b == 0x2F) && b == separator
+            } else if b >= 0x30 && b <= 0x39 {
+                digits.append(Int(b - 0x30))
+            } else {
+                simple = false
+            }
+            count += 1
+        }
+        if simple {
+            let y = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
+            guard let date = LocalDate(year: y, month: digits[4] * 10 + digits[5], day: digits[6] * 10 + digits[7]) else {
+                return .failure(.impossibleDate)
+            }
+            return .success(date)
+        }
         var text = DecimalText.normalizeDigits(TextCleaning.trimmed(raw))
         if let space = text.firstIndex(where: { $0 == " " || $0 == "T" }) { text = String(text[..<space]) }
         if text.hasSuffix("日") { text.removeLast() }

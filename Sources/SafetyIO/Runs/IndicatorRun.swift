@@ -39,7 +39,7 @@ public struct IndicatorRun {
             years.formUnion([period.end.year, period.sameLastYear.end.year] + (period.priorPeriod.map { [$0.end.year] } ?? []))
         }
         var notes: [String] = []
-        for year in years.sorted() {
+        for year in years.sorted() where pipeline.config.referenceData != nil {
             let key = ReferenceData.Key(year: year, region: "")
             let missing = [("gdp_100m_yuan", reference.gdpYi[key], IndicatorCode.deathsPer100mGDP),
                            ("industry_trade_workers", reference.workers[key], .deathsPer100kWorkers),

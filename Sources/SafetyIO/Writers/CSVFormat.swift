@@ -13,9 +13,11 @@ public enum CSVFormat {
                ["=", "+", "-", "@", "\t", "\r", "\n"].contains(first), !isPlainNumber(field) {
                 field = "'" + field
             }
-            if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+            if field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
                 out.append("\"")
-                for ch in field { if ch == "\"" { out.append("\"\"") } else { out.append(ch) } }
+                for scalar in field.unicodeScalars {
+                    if scalar == "\"" { out.append("\"\"") } else { out.unicodeScalars.append(scalar) }
+                }
                 out.append("\"")
             } else {
                 out.append(field)
