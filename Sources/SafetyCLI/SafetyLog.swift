@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SafetyIO
 
 /// Log output for every executable, through swift-log: human lines by default (info to stdout,
 /// warnings and errors to stderr as `tool: message`), or one JSON object per line on stderr
@@ -38,29 +39,13 @@ struct LineLogHandler: LogHandler {
                                             "tool": label, "message": message.description]
             for (key, value) in all { object[key] = value.description }
             let keys = ["time", "level", "tool", "message"] + object.keys.filter { !["time", "level", "tool", "message"].contains($0) }.sorted()
-            let text = "{" + keys.map { "\"\($0)\": \(jsonString(object[$0]!))" }.joined(separator: ", ") + "}\n"
+            let text = "{" + keys.map { "\"\($0)\": \(JSONText.string(object[$0]!))" }.joined(separator: ", ") + "}\n"
             FileHandle.standardError.write(Data(text.utf8))
         } else if level >= .warning {
             FileHandle.standardError.write(Data("\(label): \(message)\n".utf8))
         } else {
             FileHandle.standardOutput.write(Data("\(message)\n".utf8))
         }
-    }
-
-    func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }
 
