@@ -176,7 +176,7 @@ struct SamplePipelineTests {
         #expect(!FileManager.default.fileExists(atPath: run.out + "/bulletin.md"))
     }
 
-    @Test(arguments: ["safety-ingest", "safety-package", "safety-indicators", "safety-report"])
+    @Test(arguments: ["safety-ingest", "safety-package", "safety-indicators", "safety-merge", "safety-report", "safety-publish"])
     func helpExplainsItselfWithAnExample(tool: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.bin + "/" + tool)
