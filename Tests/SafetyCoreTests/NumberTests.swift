@@ -73,3 +73,18 @@ struct DateTextTests {
         #expect(throws: reason) { try DateText.parse(text).get() }
     }
 }
+
+struct ExcelSerialDateTests {
+    @Test(arguments: [("44135", "2020-10-31"), ("43831", "2020-01-01"), ("61", "1900-03-01"), ("59", "1900-02-28"),
+                      ("1", "1900-01-01"), ("44135.75", "2020-10-31")])
+    func serialsFollowExcelsCalendar(serial: String, iso: String) throws {
+        #expect(try DateText.excelSerial(serial)?.get() == LocalDate(iso: iso))
+    }
+
+    @Test func theQuirkDayAndNonSerialsAreNotDates() {
+        #expect(throws: RejectionReason.impossibleDate) { try DateText.excelSerial("60")?.get() }
+        #expect(throws: RejectionReason.notADate) { try DateText.excelSerial("0")?.get() }
+        #expect(DateText.excelSerial("2020-10-31") == nil)
+        #expect(DateText.excelSerial("abc") == nil)
+    }
+}

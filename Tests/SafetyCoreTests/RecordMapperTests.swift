@@ -85,3 +85,40 @@ struct RecordMapperTests {
         #expect(rejection.value == "2020/08/01")
     }
 }
+
+struct HazardStatusAndSerialTests {
+    static let mapping = """
+    {"department": "x", "kind": "hazard", "format": "csv", "export_date": {"constant": "2020-11-05"},
+     "fields": {"id": "id", "found_date": {"from": "found", "excel_serial_dates": true}, "region": "r",
+                "sector": {"constant": "建筑"}, "enterprise": "e", "level": {"constant": "一般"},
+                "rectified_date": "fixed", "listed": {"constant": "否"},
+                "status": {"from": "s", "values": {"已整改": "rectified", "整改中": "open"}}}}
+    """
+
+    func map(_ values: [String: String]) throws -> Result<NormalizedRecord, Rejection> {
+        let mapping = try RecordMapperTests.mapping(Self.mapping)
+        #expect(mapping.problems().isEmpty, "\(mapping.problems())")
+        let mapper = RecordMapper(mapping: mapping, regions: Build.regions, sectors: Build.sectors)
+        let all = ["id": "1", "found": "44135", "r": "明光街道", "e": "E", "fixed": "", "s": "整改中"].merging(values) { $1 }
+        return mapper.map(RawRecord(position: SourcePosition(file: "h.csv", line: 2, record: 1), values: mapper.sourceKeys.map { all[$0] }),
+                          fileExportDate: LocalDate(year: 2020, month: 11, day: 5))
+    }
+
+    @Test func excelSerialBecomesADate() throws {
+        guard case .success(.hazard(let h)) = try map([:]) else { Issue.record("rejected"); return }
+        #expect(h.foundDate == LocalDate(year: 2020, month: 10, day: 31))
+    }
+
+    @Test func rectifiedWithoutADateIsRejected() throws {
+        guard case .failure(let rejection) = try map(["s": "已整改"]) else { Issue.record("accepted"); return }
+        #expect(rejection.reason == .rectifiedWithoutDate)
+        guard case .success = try map(["s": "已整改", "fixed": "2020-11-01"]) else { Issue.record("rejected a dated one"); return }
+    }
+
+    @Test func unknownStatusAndTheQuirkDayAreRejected() throws {
+        guard case .failure(let status) = try map(["s": "待定"]) else { Issue.record("accepted"); return }
+        #expect(status.reason.code == "unknown_value")
+        guard case .failure(let day) = try map(["found": "60"]) else { Issue.record("accepted 1900-02-29"); return }
+        #expect(day.reason == .impossibleDate)
+    }
+}

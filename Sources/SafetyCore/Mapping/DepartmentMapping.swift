@@ -67,12 +67,15 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         public var unit: MoneyUnit?
         /// The column holds standard codes, not names: `gbt4754-2017`, `gbt4754-2011` (sector), `gbt2260` (region).
         public var codes: String?
+        /// Dates may arrive as Excel serial numbers (45000 = 2023-03-15), as XLSX-to-CSV exports leave them.
+        public var excelSerialDates: Bool
 
-        enum CodingKeys: String, CodingKey { case from, constant, values, unit, codes }
+        enum CodingKeys: String, CodingKey { case from, constant, values, unit, codes, excelSerialDates = "excel_serial_dates" }
 
         public init(from decoder: any Decoder) throws {
             if let single = try? decoder.singleValueContainer().decode(String.self) {
                 from = single
+                excelSerialDates = false
                 return
             }
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -81,6 +84,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
             values = try c.decodeIfPresent([String: String].self, forKey: .values) ?? [:]
             unit = try c.decodeIfPresent(MoneyUnit.self, forKey: .unit)
             codes = try c.decodeIfPresent(String.self, forKey: .codes)
+            excelSerialDates = try c.decodeIfPresent(Bool.self, forKey: .excelSerialDates) ?? false
         }
     }
 
@@ -117,7 +121,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
     /// Problems that make the mapping unusable, one sentence each; empty when it is sound.
     public func problems() -> [String] {
         var problems: [String] = []
-        let known = Set(RecordSchema.body(of: kind).map(\.name) + ["id"])
+        let known = Set(RecordSchema.body(of: kind).map(\.name) + ["id"] + RecordSchema.checkedOnly(kind))
         for name in fields.keys.sorted() where !known.contains(name) {
             problems.append("field \"\(name)\" is not a \(kind.rawValue) field; known: \(known.sorted().joined(separator: ", "))")
         }

@@ -57,6 +57,10 @@ public struct RecordMapper: Sendable {
                 guard let text else { return nil }
                 let trimmed = TextCleaning.trimmed(text)
                 let value = rule.values[trimmed] ?? trimmed
+                if rule.excelSerialDates, let serial = DateText.excelSerial(value) {
+                    // A serial that is no day (Excel's 1900-02-29) reaches the date reader as that day, and is rejected.
+                    return (try? serial.get())?.description ?? "1900-02-29"
+                }
                 if let codes = rule.codes, let scheme = CodeScheme(codes) {
                     // A code no entry claims stays as written, and is rejected as unknown.
                     return (field == "sector" ? sectors : regions).name(forCode: value, scheme: scheme) ?? value

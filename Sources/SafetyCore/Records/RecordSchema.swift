@@ -34,6 +34,12 @@ public enum RecordSchema {
         head + body(of: kind) + tail
     }
 
+    /// Fields a mapping may give only to check a record, never stored: a hazard's `status`
+    /// (rectified / open), which must agree with its rectification date.
+    public static func checkedOnly(_ kind: RecordKind) -> [String] {
+        kind == .hazard ? ["status"] : []
+    }
+
     /// Fields a mapping need not give: derived (grade) or defaulting to a reported value (scope → unknown).
     public static let optionalInMappings: Set<String> = ["grade", "scope"]
 
@@ -173,6 +179,11 @@ public enum RecordSchema {
             let rectified = reader.optionalDate("rectified_date")
             if let rectified, rectified < found {
                 reader.fail("rectified_date", reader.text("rectified_date", required: false), .rectifiedBeforeFound(found: found))
+            }
+            switch reader.text("status", required: false) {
+            case "", "open": break
+            case "rectified": if rectified == nil { reader.fail("rectified_date", "", .rectifiedWithoutDate) }
+            case let other: reader.fail("status", other, .unknownValue(allowed: ["rectified", "open"]))
             }
             record = .hazard(HazardRecord(
                 id: id, provenance: provenance, foundDate: found, region: reader.region(), sector: reader.sector(),

@@ -53,6 +53,22 @@ public enum DateText {
     }
 }
 
+extension DateText {
+    /// A date cell Excel stored as a serial number: days since 1899-12-30, with Excel's 1900
+    /// leap-year quirk (serial 60 is the non-existent 1900-02-29; serials below 60 count from
+    /// 1899-12-31). A fraction (time of day) is ignored. Nil when the text is not a serial.
+    public static func excelSerial(_ raw: String) -> Result<LocalDate, RejectionReason>? {
+        let text = TextCleaning.trimmed(raw)
+        let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        guard !whole.isEmpty, whole.count <= 6, whole.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }), let serial = Int(whole) else { return nil }
+        if serial == 60 { return .failure(.impossibleDate) }
+        if serial < 1 { return .failure(.notADate) }
+        let origin = LocalDate(year: 1899, month: 12, day: serial < 60 ? 31 : 30)!
+        return .success(origin.adding(days: serial))
+    }
+}
+
 extension DecimalText {
     /// Full-width digits to ASCII, everything else unchanged.
     public static func normalizeDigits(_ text: String) -> String {

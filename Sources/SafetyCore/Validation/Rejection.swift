@@ -13,6 +13,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
     case wrongFieldCount(expected: Int, found: Int)
     case rectifiedBeforeFound(found: LocalDate)
     case rateDisagrees(computed: ExactDecimal, rectified: Int, identified: Int)
+    case rectifiedWithoutDate
 
     /// Stable machine-readable code, the `reason_code` column of rejects.csv.
     public var code: String {
@@ -30,6 +31,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .wrongFieldCount: "wrong_field_count"
         case .rectifiedBeforeFound: "rectified_before_found"
         case .rateDisagrees: "rate_disagrees"
+        case .rectifiedWithoutDate: "rectified_without_date"
         }
     }
 
@@ -48,6 +50,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .invalidText(let offset): "has bytes that are not valid text in the declared encoding at byte \(offset)"
         case .wrongFieldCount(let expected, let found): "row has \(found) fields, the header has \(expected)"
         case .rectifiedBeforeFound(let found): "rectification date is before the date found (\(found))"
+        case .rectifiedWithoutDate: "is empty but the status says rectified (已整改); give the date it was accepted"
         case .rateDisagrees(let computed, let rectified, let identified):
             "differs by more than 0.1 point from the counts (\(rectified)/\(identified) = \(computed.fixed(1))%); correct the rate or the counts"
         }
