@@ -39,7 +39,7 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all help test deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench FORCE
+.PHONY: all help test deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench fuzz FORCE
 
 all: $(RESULTS)/bulletin.md ## Run the sample pipeline: ingest, package, indicators, bulletin (out/mingguang/)
 	@echo "outputs in $(RESULTS)/: bulletin.md indicators.csv indicators.json; in $(OUT)/: rejects.csv ingest-summary.csv normalized/"
@@ -61,6 +61,18 @@ bench: $(TOOLS) ## Side-by-side benchmark with DuckDB and xmllint (BENCH_N recor
 	@command -v xmllint >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update && apt-get install -y --no-install-recommends libxml2-utils; } \
 	  || { echo "bench needs xmllint: sudo apt-get install -y libxml2-utils" >&2; exit 1; }
 	python3 tools/bench/run.py --n $(BENCH_N) --runs $(BENCH_RUNS) --bin $(BIN) $(if $(SCALING),--scaling)
+
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= csv xml archive
+
+fuzz: ## Fuzz the CSV, XML and gzip/tar readers with libFuzzer, FUZZ_SECONDS each (crashers land in fuzz/crashes/)
+	swift build --sanitize=fuzzer --scratch-path .build-fuzz --product safety-fuzz -Xswiftc -DFUZZING -Xswiftc -parse-as-library
+	@mkdir -p fuzz/crashes
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; \
+	  FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no .build-fuzz/debug/safety-fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512 \
+	    -artifact_prefix=fuzz/crashes/$$t- fuzz/corpus/$$t fuzz/seeds/$$t || exit 1; \
+	done
 
 prune: ## Keep the newest KEEP published runs (and logs) in OUT/runs
 	$(BIN)/safety-publish --pipeline $(PIPELINE_FILE) --output $(OUT) --keep $(KEEP) --prune

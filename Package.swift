@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "safety-merge", targets: ["safety-merge"]),
         .executable(name: "safety-report", targets: ["safety-report"]),
         .executable(name: "safety-publish", targets: ["safety-publish"]),
+        .executable(name: "safety-fuzz", targets: ["safety-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,6 +59,10 @@ let package = Package(
         .executableTarget(name: "safety-publish",
                           dependencies: cliDependencies,
                           path: "Sources/safety-publish"),
+        // libFuzzer harness: `make fuzz` builds it with -sanitize=fuzzer and -DFUZZING.
+        .executableTarget(name: "safety-fuzz",
+                          dependencies: ["SafetyIO"],
+                          path: "Sources/safety-fuzz"),
         .executableTarget(name: "safety-report",
                           dependencies: cliDependencies,
                           path: "Sources/safety-report"),

@@ -1,0 +1,50 @@
+import SafetyCore
+
+/// Entry points for coverage-guided fuzzing (`make fuzz`): each feeds arbitrary bytes through one
+/// reader, in two chunks so chunk boundaries are exercised, and must never trap. Errors thrown
+/// for bad input are the expected outcome; only crashes, hangs and runaway memory are findings.
+public enum FuzzTargets {
+    public static let names = ["csv", "xml", "archive"]
+
+    public static func run(_ target: String, _ bytes: [UInt8]) {
+        let cut = bytes.count / 3
+        let chunks = [Array(bytes[..<cut]), Array(bytes[cut...])]
+        switch target {
+        case "csv": csv(chunks)
+        case "xml": xml(chunks)
+        default: archive(bytes)
+        }
+    }
+
+    static func csv(_ chunks: [[UInt8]]) {
+        var reader = CSVReader(maxRecordBytes: 1 << 16)
+        let decoder = CSVRecordDecoder(layout: DepartmentMapping.CSVLayout(), sourceKeys: ["a", "b"], file: "fuzz.csv",
+                                       member: nil, maxRecordBytes: 1 << 16)
+        for chunk in chunks {
+            _ = try? reader.feed(chunk)
+            _ = try? decoder.feed(chunk)
+        }
+        _ = try? reader.finish()
+        _ = try? decoder.finish()
+    }
+
+    static func xml(_ chunks: [[UInt8]]) {
+        let layout = DepartmentMapping.XMLLayout(namespaces: ["j": "urn:j"], record: "/j:E/j:A")
+        guard let decoder = try? XMLRecordDecoder(layout: layout, sourceKeys: ["@id", "j:D", "j:P/@t", "."], file: "fuzz.xml",
+                                                  member: nil, maxTextBytes: 1 << 16) else { return }
+        for chunk in chunks { _ = try? decoder.feed(chunk) }
+        _ = try? decoder.finish()
+    }
+
+    static func archive(_ bytes: [UInt8]) {
+        var source: ByteSource = MemoryByteSource(bytes, chunkSize: 4096)
+        if GzipByteSource.hasMagic(bytes), let gzip = try? GzipByteSource(source, file: "fuzz.gz", maxOutputBytes: 1 << 22) {
+            source = gzip
+        }
+        let tar = TarReader(source, file: "fuzz.tar", maxMembers: 100)
+        while let member = try? tar.nextMember() {
+            _ = member
+            while let chunk = try? tar.readMemberData(), chunk.count > 0 {}
+        }
+    }
+}
