@@ -92,3 +92,36 @@ struct IngestRunTests {
         #expect(!column.isEmpty)
     }
 }
+
+/// The pipeline's `limits` reach the readers: a record over max_record_bytes and an archive over
+/// max_archive_members fail with their limit named.
+struct ConfiguredLimitsTests {
+    func pipeline(limits: String) throws -> (LoadedPipeline, String) {
+        let directory = try Fixture.temporaryDirectory()
+        let source = IngestRunTests.root + "/Pipelines/mingguang"
+        try FileManager.default.copyItem(atPath: source + "/mappings", toPath: directory + "/mappings")
+        try FileManager.default.copyItem(atPath: source + "/reference.csv", toPath: directory + "/reference.csv")
+        let text = try String(contentsOfFile: source + "/pipeline.yaml", encoding: .utf8) + "\nlimits: \(limits)\n"
+        try text.write(toFile: directory + "/pipeline.yaml", atomically: true, encoding: .utf8)
+        return (try PipelineLoader.load(directory + "/pipeline.yaml"), directory)
+    }
+
+    @Test func recordSizeLimit() throws {
+        let (pipeline, directory) = try pipeline(limits: "{max_record_bytes: 200}")
+        let csv = "演练编号,演练日期,乡镇,演练名称,参加人数,投入资金(元),是否全市性\nYL-1,2020-06-01,古沛镇,\"" + String(repeating: "长", count: 100) + "\",1,1,否\n"
+        try csv.write(toFile: directory + "/yingji-drills-2099.csv", atomically: true, encoding: .utf8)
+        #expect(throws: IngestFailure.recordTooLarge(file: "yingji-drills-2099.csv", member: nil, line: 2, limitBytes: 200)) {
+            try IngestRun(pipeline: pipeline, exportPath: directory + "/yingji-drills-2099.csv", outputDirectory: directory + "/out").run()
+        }
+    }
+
+    @Test func archiveMemberLimit() throws {
+        let (pipeline, directory) = try pipeline(limits: "{max_archive_members: 3}")
+        let member = Array("案件编号,决定日期,乡镇,行业,当事人,处理措施,罚款金额(元),导出日期\n".utf8)
+        let archive = Fixture.gzip(Fixture.tar((1...5).map { ("shichang/enforcement-2020-0\($0).csv", Character("0"), member) }))
+        FileManager.default.createFile(atPath: directory + "/shichang-enforcement-2099.tar.gz", contents: Data(archive))
+        #expect(throws: IngestFailure.tooManyMembers(file: "shichang-enforcement-2099.tar.gz", limit: 3)) {
+            try IngestRun(pipeline: pipeline, exportPath: directory + "/shichang-enforcement-2099.tar.gz", outputDirectory: directory + "/out").run()
+        }
+    }
+}

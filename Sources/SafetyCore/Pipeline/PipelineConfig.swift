@@ -29,6 +29,29 @@ public struct PipelineConfig: Sendable, Decodable {
         public init(name: String, sectors: [String]) { self.name = name; self.sectors = sectors }
     }
 
+    /// Limits that stop hostile or broken files with a clear failure instead of unbounded work.
+    public struct Limits: Sendable, Decodable, Hashable {
+        /// Largest CSV record or XML text node, in bytes (an unclosed quote hits this).
+        public var maxRecordBytes: Int = 1 << 20
+        /// Most members an archive may have.
+        public var maxArchiveMembers: Int = 10_000
+        /// Most bytes a gzip stream may inflate to (decompression bombs hit this).
+        public var maxInflatedBytes: Int = 16 << 30
+
+        enum CodingKeys: String, CodingKey {
+            case maxRecordBytes = "max_record_bytes", maxArchiveMembers = "max_archive_members", maxInflatedBytes = "max_inflated_bytes"
+        }
+
+        public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            maxRecordBytes = try c.decodeIfPresent(Int.self, forKey: .maxRecordBytes) ?? maxRecordBytes
+            maxArchiveMembers = try c.decodeIfPresent(Int.self, forKey: .maxArchiveMembers) ?? maxArchiveMembers
+            maxInflatedBytes = try c.decodeIfPresent(Int.self, forKey: .maxInflatedBytes) ?? maxInflatedBytes
+        }
+    }
+
     public var name: String
     /// The place name used in sentences (全市 refers to it).
     public var title: String
@@ -56,12 +79,13 @@ public struct PipelineConfig: Sendable, Decodable {
     public var correctionWindowDays: [String: Int]
     /// How rates and percentages are rounded at output: half_up (default), half_even, truncate.
     public var rounding: RoundingMode
+    public var limits: Limits
 
     enum CodingKeys: String, CodingKey {
         case name, title, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
         case sectors, regions, exports, maxRejectRate = "max_reject_rate"
         case sectorGroups = "sector_groups", roadSector = "road_sector", workersGroup = "workers_group", referenceData = "reference_data"
-        case correctionWindowDays = "correction_window_days", rounding
+        case correctionWindowDays = "correction_window_days", rounding, limits
     }
 
     public init(name: String, title: String, reportPeriod: String, periods: [String] = [], campaigns: [Campaign] = [],
@@ -73,6 +97,7 @@ public struct PipelineConfig: Sendable, Decodable {
         self.sectorGroups = []
         self.correctionWindowDays = [:]
         self.rounding = .halfUp
+        self.limits = Limits()
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,6 +118,7 @@ public struct PipelineConfig: Sendable, Decodable {
         referenceData = try c.decodeIfPresent(String.self, forKey: .referenceData)
         correctionWindowDays = try c.decodeIfPresent([String: Int].self, forKey: .correctionWindowDays) ?? [:]
         rounding = try c.decodeIfPresent(RoundingMode.self, forKey: .rounding) ?? .halfUp
+        limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? Limits()
     }
 
     /// The correction window for a source department's accidents.

@@ -79,7 +79,8 @@ public struct IngestRun {
         let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")
         try rejects.write(CSVFormat.line(RejectsFile.columns))
 
-        let (opened, file) = try ExportOpener.open(path: exportPath, display: fileName)
+        let limits = pipeline.config.limits
+        let (opened, file) = try ExportOpener.open(path: exportPath, display: fileName, maxInflatedBytes: limits.maxInflatedBytes)
         let consume: (DecodedItem) throws -> Void = { item in
             switch item {
             case .record(let raw):
@@ -107,7 +108,7 @@ public struct IngestRun {
             guard TarReader.hasMagic(try opened.peek(512)) else {
                 throw IngestFailure.corruptArchive(file: fileName, byteOffset: 0, reason: "not a tar archive (the mapping names members)")
             }
-            let tar = TarReader(opened, file: fileName)
+            let tar = TarReader(opened, file: fileName, maxMembers: pipeline.config.limits.maxArchiveMembers)
             while let member = try tar.nextMember() {
                 let base = member.name.split(separator: "/").last.map(String.init) ?? member.name
                 guard Glob.matches(pattern, member.name) || Glob.matches(pattern, base) else {
@@ -116,12 +117,13 @@ public struct IngestRun {
                 }
                 summary.members.append(member.name)
                 try ExportOpener.decode(TarMemberSource(tar), mapping: mapping, mapper: mapper,
-                                        file: fileName, member: member.name, consume: consume)
+                                        file: fileName, member: member.name, maxRecordBytes: limits.maxRecordBytes, consume: consume)
             }
             summary.notes.append(contentsOf: tar.notes)
             if summary.members.isEmpty { throw IngestFailure.noMatchingMembers(file: fileName, pattern: pattern) }
         } else {
-            try ExportOpener.decode(opened, mapping: mapping, mapper: mapper, file: fileName, member: nil, consume: consume)
+            try ExportOpener.decode(opened, mapping: mapping, mapper: mapper, file: fileName, member: nil,
+                                    maxRecordBytes: limits.maxRecordBytes, consume: consume)
         }
 
         if summary.read > 0, Double(summary.rejected) > Double(summary.read) * pipeline.config.maxRejectRate {
@@ -141,12 +143,13 @@ public struct IngestRun {
 /// is refused), then the encoding (a BOM wins over the mapping), then CSV or XML.
 public enum ExportOpener {
     /// The export's bytes (inflated if gzip), and the file underneath for progress.
-    public static func open(path: String, display: String) throws -> (PeekableSource, FileByteSource) {
+    public static func open(path: String, display: String,
+                            maxInflatedBytes: Int = GzipByteSource.defaultMaxOutputBytes) throws -> (PeekableSource, FileByteSource) {
         let file = try FileByteSource(path: path)
         let raw = PeekableSource(file)
         let magic = try raw.peek(2)
         if GzipByteSource.hasMagic(magic) {
-            return (PeekableSource(try GzipByteSource(raw, file: display)), file)
+            return (PeekableSource(try GzipByteSource(raw, file: display, maxOutputBytes: maxInflatedBytes)), file)
         }
         let lower = display.lowercased()
         if lower.hasSuffix(".gz") || lower.hasSuffix(".tgz") { throw IngestFailure.notGzip(file: display) }
@@ -154,7 +157,7 @@ public enum ExportOpener {
     }
 
     public static func decode(_ source: ByteSource, mapping: DepartmentMapping, mapper: RecordMapper, file: String,
-                              member: String?, consume: (DecodedItem) throws -> Void) throws {
+                              member: String?, maxRecordBytes: Int = 1 << 20, consume: (DecodedItem) throws -> Void) throws {
         let peekable = PeekableSource(source)
         let decoder: RecordDecoder
         var input: ByteSource = peekable
@@ -166,9 +169,11 @@ public enum ExportOpener {
             } else if !TranscodingSource.isUTF8(mapping.encoding) {
                 input = try TranscodingSource(peekable, from: mapping.encoding, file: file, member: member)
             }
-            decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: file, member: member)
+            decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: file, member: member,
+                                       maxRecordBytes: maxRecordBytes)
         case .xml:
-            decoder = try XMLRecordDecoder(layout: mapping.xml!, sourceKeys: mapper.sourceKeys, file: file, member: member)
+            decoder = try XMLRecordDecoder(layout: mapping.xml!, sourceKeys: mapper.sourceKeys, file: file, member: member,
+                                           maxTextBytes: maxRecordBytes)
         }
         while let chunk = try input.read() {
             for item in try decoder.feed(chunk) { try consume(item) }
