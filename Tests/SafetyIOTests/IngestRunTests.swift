@@ -125,3 +125,38 @@ struct ConfiguredLimitsTests {
         }
     }
 }
+
+struct EncodingAndArchiveLimitTests {
+    @Test func aBadByteInAGB18030ExportRejectsOnlyItsRecord() throws {
+        let pipeline = try PipelineLoader.load(IngestRunTests.pipelinePath)
+        let directory = try Fixture.temporaryDirectory()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: IngestRunTests.root + "/SampleData/mingguang/zhujian-hazards-2020-20201105.csv")))
+        // Repeat the last row with a new id and two bytes that are no GB18030 character in its project name.
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
+        var row = Array(lines.last!)
+        let commas = row.indices.filter { row[$0] == 0x2C }
+        row.insert(contentsOf: [0xFF, 0xFF], at: commas[2] + 1)
+        row.replaceSubrange(0..<commas[0], with: Array("ZJ-9999".utf8))
+        bytes += row + [0x0A]
+        let path = directory + "/zhujian-hazards-2099-20201105.csv"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let summary = try IngestRun(pipeline: pipeline, exportPath: path, outputDirectory: directory + "/out").run()
+        #expect(summary.rejected == 1)
+        #expect(summary.accepted == summary.read - 1 && summary.accepted > 400)
+        let rejects = try String(contentsOfFile: directory + "/out/rejects.csv", encoding: .utf8)
+        #expect(rejects.contains(",invalid_text,"), "\(rejects)")
+        var names: [String] = []
+        try NormalizedReader(directory: directory + "/out").forEach { if case .hazard(let h) = $0 { names.append(h.region) } }
+        #expect(names.contains("古沛镇") && !names.contains { $0.contains("\u{FFFD}") }, "text arrives exact, never U+FFFD")
+    }
+
+    @Test func tenThousandMembersIsTheDefaultLimit() throws {
+        let archive = Fixture.tar((0...TarReader.defaultMaxMembers).map { ("m/\($0).csv", Character("0"), [UInt8]()) })
+        let reader = TarReader(MemoryByteSource(archive), file: "big.tar")
+        var seen = 0
+        #expect(throws: IngestFailure.tooManyMembers(file: "big.tar", limit: 10_000)) {
+            while try reader.nextMember() != nil { seen += 1 }
+        }
+        #expect(seen == 10_000)
+    }
+}

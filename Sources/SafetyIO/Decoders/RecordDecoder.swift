@@ -26,9 +26,12 @@ public final class CSVRecordDecoder: RecordDecoder {
     private var recordNumber = 0
     private var header: [String]?
     private var columnOfKey: [Int?] = []
+    private let transcoder: FieldTranscoder?
 
+    /// `transcoder` decodes each field from a GB-family encoding; without it fields must be UTF-8.
     public init(layout: DepartmentMapping.CSVLayout, sourceKeys: [String], file: String, member: String?,
-                maxRecordBytes: Int = 1 << 20) {
+                maxRecordBytes: Int = 1 << 20, transcoder: FieldTranscoder? = nil) {
+        self.transcoder = transcoder
         let delimiter = layout.delimiter.utf8.first ?? UInt8(ascii: ",")
         self.reader = CSVReader(delimiter: delimiter, maxRecordBytes: maxRecordBytes)
         self.layout = layout
@@ -58,9 +61,16 @@ public final class CSVRecordDecoder: RecordDecoder {
         }
     }
 
+    /// A field's text, or the offset within it of the first byte that is not valid text.
+    private func text(_ bytes: [UInt8]) -> Result<String, FieldTranscoderError> {
+        if let transcoder { return transcoder.decode(bytes) }
+        if let text = String(validating: bytes, as: UTF8.self) { return .success(text) }
+        return .failure(FieldTranscoderError(offset: CSVRecordDecoder.firstInvalidUTF8(bytes)))
+    }
+
     /// Header cells lose a BOM and surrounding ASCII or full-width spaces.
-    static func headerName(_ bytes: [UInt8]) -> String {
-        TextCleaning.trimmed(String(decoding: bytes, as: UTF8.self))
+    private func headerName(_ bytes: [UInt8]) -> String {
+        TextCleaning.trimmed((try? text(bytes).get()) ?? String(decoding: bytes, as: UTF8.self))
     }
 
     private func handle(_ rows: [CSVRow]) throws -> [DecodedItem] {
@@ -74,7 +84,7 @@ public final class CSVRecordDecoder: RecordDecoder {
                                           note: "title row above the header"))
                     continue
                 }
-                let names = row.fields.map(CSVRecordDecoder.headerName)
+                let names = row.fields.map(headerName)
                 var columns: [Int?] = []
                 for key in sourceKeys {
                     guard let index = names.firstIndex(of: key) else {
@@ -88,7 +98,7 @@ public final class CSVRecordDecoder: RecordDecoder {
             }
             recordNumber += 1
             let position = SourcePosition(file: file, member: member, line: row.line, record: recordNumber)
-            let firstCell = row.fields.first.map { TextCleaning.trimmed(String(decoding: $0, as: UTF8.self)) } ?? ""
+            let firstCell = row.fields.first.map { TextCleaning.trimmed((try? text($0).get()) ?? "") } ?? ""
             if layout.skipRowsWhereFirstCell.contains(firstCell) {
                 items.append(.skipped(position, note: "row starting \"\(firstCell)\" skipped (summary row, not a record)"))
                 continue
@@ -105,12 +115,12 @@ public final class CSVRecordDecoder: RecordDecoder {
             var invalid: (String, Int)?
             for (k, column) in columnOfKey.enumerated() {
                 guard let column else { values.append(nil); continue }
-                let bytes = fields[column]
-                if let text = String(validating: bytes, as: UTF8.self) {
-                    values.append(text)
-                } else {
-                    let bad = CSVRecordDecoder.firstInvalidUTF8(bytes)
-                    invalid = invalid ?? (sourceKeys[k], row.byteOffset + bad)
+                switch text(fields[column]) {
+                case .success(let value):
+                    values.append(value)
+                case .failure(let error):
+                    // The offset is approximate: the record's start plus the offset within the field.
+                    invalid = invalid ?? (sourceKeys[k], row.byteOffset + error.offset)
                     values.append(nil)
                 }
             }

@@ -166,11 +166,14 @@ public enum ExportOpener {
             let bom = try peekable.peek(2)
             if bom == [0xFF, 0xFE] || bom == [0xFE, 0xFF] {
                 input = try TranscodingSource(peekable, from: "UTF-16", file: file, member: member)
-            } else if !TranscodingSource.isUTF8(mapping.encoding) {
+            } else if !TranscodingSource.isUTF8(mapping.encoding) && !FieldTranscoder.isGBFamily(mapping.encoding) {
                 input = try TranscodingSource(peekable, from: mapping.encoding, file: file, member: member)
             }
+            // GB-family bytes are split as CSV first and decoded per field, so a bad byte rejects one record.
+            let transcoder = FieldTranscoder.isGBFamily(mapping.encoding) && input === peekable
+                ? try FieldTranscoder(encoding: mapping.encoding, file: file) : nil
             decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: file, member: member,
-                                       maxRecordBytes: maxRecordBytes)
+                                       maxRecordBytes: maxRecordBytes, transcoder: transcoder)
         case .xml:
             decoder = try XMLRecordDecoder(layout: mapping.xml!, sourceKeys: mapper.sourceKeys, file: file, member: member,
                                            maxTextBytes: maxRecordBytes)
