@@ -160,3 +160,14 @@ struct EncodingAndArchiveLimitTests {
         #expect(seen == 10_000)
     }
 }
+
+struct MisleadingNameTests {
+    @Test func gzipDataUnderACSVNameIsRecognisedByItsMagicBytes() throws {
+        let pipeline = try PipelineLoader.load(IngestRunTests.pipelinePath)
+        let directory = try Fixture.temporaryDirectory()
+        let csv = "演练编号,演练日期,乡镇,演练名称,参加人数,投入资金(元),是否全市性\nYL-1,2020-06-01,古沛镇,演练,12,500,否\n"
+        FileManager.default.createFile(atPath: directory + "/yingji-drills-2099.csv", contents: Data(Fixture.gzip(Array(csv.utf8))))
+        let summary = try IngestRun(pipeline: pipeline, exportPath: directory + "/yingji-drills-2099.csv", outputDirectory: directory + "/out").run()
+        #expect(summary.read == 1 && summary.accepted == 1)
+    }
+}
