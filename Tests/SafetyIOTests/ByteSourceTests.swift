@@ -71,6 +71,17 @@ struct TarReaderTests {
         #expect(throws: IngestFailure.unsafeArchiveMember(file: "b.tar", member: name, reason: reason)) { try members(archive) }
     }
 
+    @Test func gbkMemberNamesAreDecoded() throws {
+        // "月报.csv" as an archiver on Chinese Windows writes it: GBK bytes, not UTF-8.
+        var archive = Fixture.tar([("XXXX.csv", "0", Array("a\n".utf8))])
+        archive.replaceSubrange(0..<4, with: [0xD4, 0xC2, 0xB1, 0xA8])
+        var sum = 0
+        for (i, byte) in archive[0..<512].enumerated() { sum += (148..<156).contains(i) ? 32 : Int(byte) }
+        let octal = Array(String(sum, radix: 8).utf8)
+        archive.replaceSubrange(148..<154, with: [UInt8](repeating: 0x30, count: 6 - octal.count) + octal)
+        #expect(try members(archive).map(\.0) == ["月报.csv"])
+    }
+
     @Test func corruptHeaderChecksumFails() {
         var archive = Fixture.tar([("ok.csv", "0", Array("a\n".utf8))])
         archive[10] = 0x41

@@ -96,6 +96,15 @@ public final class TarReader {
         return String(decoding: bytes[bytes.startIndex..<end], as: UTF8.self)
     }
 
+    /// A member name: UTF-8, or GBK/GB18030 as archivers on Chinese Windows write them.
+    static func memberName(_ bytes: ArraySlice<UInt8>) -> String {
+        let end = bytes.firstIndex(of: 0) ?? bytes.endIndex
+        let raw = Array(bytes[bytes.startIndex..<end])
+        if let utf8 = String(validating: raw, as: UTF8.self) { return utf8 }
+        if let gb = try? FieldTranscoder(encoding: "gb18030", file: ""), case .success(let name) = gb.decode(raw) { return name }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
     static func number(_ field: ArraySlice<UInt8>) -> Int? {
         if let first = field.first, first & 0x80 != 0 {
             var value = Int(first & 0x7f)
@@ -144,9 +153,9 @@ public final class TarReader {
                 throw IngestFailure.corruptArchive(file: file, byteOffset: headerStart, reason: "bad size field")
             }
             let type = header[156]
-            var name = TarReader.string(header[0..<100])
+            var name = TarReader.memberName(header[0..<100])
             if TarReader.hasMagic(header) {
-                let prefix = TarReader.string(header[345..<500])
+                let prefix = TarReader.memberName(header[345..<500])
                 if !prefix.isEmpty { name = prefix + "/" + name }
             }
             if let long = longName { name = long; longName = nil }
@@ -157,7 +166,7 @@ public final class TarReader {
                     throw IngestFailure.corruptArchive(file: file, byteOffset: headerStart, reason: "oversized extended header")
                 }
                 try skip(padding)
-                longName = type == UInt8(ascii: "L") ? TarReader.string(data[...]) : TarReader.paxPath(data)
+                longName = type == UInt8(ascii: "L") ? TarReader.memberName(data[...]) : TarReader.paxPath(data)
                 continue
             case UInt8(ascii: "g"), UInt8(ascii: "5"):
                 try skip(size + padding)
