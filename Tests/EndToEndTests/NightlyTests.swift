@@ -87,7 +87,7 @@ struct NightlyTests {
         #expect(run.status == 0, "\(run.output)")
         let ingests = run.output.split(separator: "\n").filter { $0.hasPrefix(Self.bin + "/safety-ingest") }
         #expect(ingests.count == 1 && ingests[0].hasSuffix("yingji-drills-2020b.csv"), "\(ingests)")
-        #expect(try w.read("ingest-summary.csv").contains("yingji-drills-2020b.csv,应急管理局,drill,1,1,0,0,0"))
+        #expect(try w.read("ingest-summary.csv").contains("yingji-drills-2020b.csv,应急管理局,drill,1,1,0,0,0,0"))
     }
 
     @Test func aSecondRunDoesNotOverlap() throws {

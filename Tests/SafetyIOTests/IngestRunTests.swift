@@ -171,3 +171,36 @@ struct MisleadingNameTests {
         #expect(summary.read == 1 && summary.accepted == 1)
     }
 }
+
+struct DuplicateIDTests {
+    @Test func exactRepeatsAreKeptOnceAndConflictsRejectedTogether() throws {
+        let pipeline = try PipelineLoader.load(IngestRunTests.pipelinePath)
+        let directory = try Fixture.temporaryDirectory()
+        let csv = """
+        演练编号,演练日期,乡镇,演练名称,参加人数,投入资金(元),是否全市性
+        YL-1,2020-06-01,古沛镇,演练,10,500,否
+        YL-2,2020-06-02,古沛镇,演练,20,500,否
+        YL-1,2020-06-01,古沛镇,演练,10,500,否
+        YL-3,2020-06-03,古沛镇,演练,30,500,否
+        YL-2,2020-06-02,古沛镇,演练,25,500,否
+        YL-4,2020-06-04,古沛镇,演练,40,500,否
+        YL-5,2020-06-05,古沛镇,演练,50,500,否
+        YL-6,2020-06-06,古沛镇,演练,60,500,否
+        YL-7,2020-06-07,古沛镇,演练,70,500,否
+        YL-8,2020-06-08,古沛镇,演练,80,500,否
+        YL-9,2020-06-09,古沛镇,演练,90,500,否
+
+        """
+        try csv.write(toFile: directory + "/yingji-drills-2099.csv", atomically: true, encoding: .utf8)
+        let summary = try IngestRun(pipeline: pipeline, exportPath: directory + "/yingji-drills-2099.csv", outputDirectory: directory + "/out").run()
+        #expect(summary.read == 11 && summary.duplicates == 1 && summary.rejected == 2 && summary.accepted == 8)
+        #expect(summary.read == summary.accepted + summary.rejected + summary.duplicates)
+        #expect(summary.notes.contains { $0.contains(":4: exact repeat of line 2, kept once") })
+        var ids: [String] = []
+        try NormalizedReader(directory: directory + "/out").forEach { if case .drill(let d) = $0 { ids.append(d.id) } }
+        #expect(ids == ["YL-1", "YL-3", "YL-4", "YL-5", "YL-6", "YL-7", "YL-8", "YL-9"])
+        let rejects = try String(contentsOfFile: directory + "/out/rejects.csv", encoding: .utf8)
+        #expect(rejects.contains(",,6,5,id,YL-2,conflicting_duplicate,") && rejects.contains("same id as the record at line 3"))
+        #expect(rejects.contains(",,3,2,id,YL-2,conflicting_duplicate,") && rejects.contains("same id as the record at line 6"))
+    }
+}

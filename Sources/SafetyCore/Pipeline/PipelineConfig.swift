@@ -37,9 +37,13 @@ public struct PipelineConfig: Sendable, Decodable {
         public var maxArchiveMembers: Int = 10_000
         /// Most bytes a gzip stream may inflate to (decompression bombs hit this).
         public var maxInflatedBytes: Int = 16 << 30
+        /// Check ids within each export (duplicates kept once, conflicts rejected). Keeps one key
+        /// per record of the export in memory; a pipeline whose exports are known unique may turn it off.
+        public var checkDuplicateIDs = true
 
         enum CodingKeys: String, CodingKey {
             case maxRecordBytes = "max_record_bytes", maxArchiveMembers = "max_archive_members", maxInflatedBytes = "max_inflated_bytes"
+            case checkDuplicateIDs = "check_duplicate_ids"
         }
 
         public init() {}
@@ -49,6 +53,7 @@ public struct PipelineConfig: Sendable, Decodable {
             maxRecordBytes = try c.decodeIfPresent(Int.self, forKey: .maxRecordBytes) ?? maxRecordBytes
             maxArchiveMembers = try c.decodeIfPresent(Int.self, forKey: .maxArchiveMembers) ?? maxArchiveMembers
             maxInflatedBytes = try c.decodeIfPresent(Int.self, forKey: .maxInflatedBytes) ?? maxInflatedBytes
+            checkDuplicateIDs = try c.decodeIfPresent(Bool.self, forKey: .checkDuplicateIDs) ?? checkDuplicateIDs
         }
     }
 

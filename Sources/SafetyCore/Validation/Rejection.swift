@@ -14,6 +14,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
     case rectifiedBeforeFound(found: LocalDate)
     case rateDisagrees(computed: ExactDecimal, rectified: Int, identified: Int)
     case rectifiedWithoutDate
+    case conflictingDuplicate(otherLine: Int)
 
     /// Stable machine-readable code, the `reason_code` column of rejects.csv.
     public var code: String {
@@ -32,6 +33,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .rectifiedBeforeFound: "rectified_before_found"
         case .rateDisagrees: "rate_disagrees"
         case .rectifiedWithoutDate: "rectified_without_date"
+        case .conflictingDuplicate: "conflicting_duplicate"
         }
     }
 
@@ -51,6 +53,8 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .wrongFieldCount(let expected, let found): "row has \(found) fields, the header has \(expected)"
         case .rectifiedBeforeFound(let found): "rectification date is before the date found (\(found))"
         case .rectifiedWithoutDate: "is empty but the status says rectified (已整改); give the date it was accepted"
+        case .conflictingDuplicate(let other):
+            "is the same id as the record at line \(other) of this export, with different values; both are rejected: keep the right one"
         case .rateDisagrees(let computed, let rectified, let identified):
             "differs by more than 0.1 point from the counts (\(rectified)/\(identified) = \(computed.fixed(1))%); correct the rate or the counts"
         }

@@ -79,7 +79,7 @@ public struct PublishRun {
             let row = Dictionary(uniqueKeysWithValues: zip(columns, fields))
             let name = row["file"] ?? ""
             let (hex, size) = try SHA256.file(dataDirectory + "/" + name)
-            let counts = ["records_read", "accepted", "rejected", "skipped", "superseded"].map { ($0, row[$0] ?? "0") }
+            let counts = ["records_read", "accepted", "rejected", "skipped", "superseded", "duplicates"].map { ($0, row[$0] ?? "0") }
             published.files += 1
             published.read += Int(row["records_read"] ?? "") ?? 0
             published.rejected += Int(row["rejected"] ?? "") ?? 0
@@ -151,7 +151,8 @@ public struct PublishRun {
             let name = (relative as NSString).lastPathComponent
             let isStaging = name.hasPrefix(".staging-")
             var isTemporary = false
-            if let range = name.range(of: ".tmp-", options: .backwards), let pid = Int32(name[range.upperBound...]) {
+            if let range = name.range(of: ".tmp-", options: .backwards),
+               let pid = name[range.upperBound...].split(separator: "-").first.flatMap({ Int32($0) }) {
                 isTemporary = kill(pid, 0) != 0 && errno == ESRCH
             }
             if isStaging || isTemporary {

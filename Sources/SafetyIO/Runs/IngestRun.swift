@@ -1,7 +1,7 @@
 import Foundation
 import SafetyCore
 
-/// Counts of one ingest, written as `summary.json`; read = accepted + rejected, always.
+/// Counts of one ingest, written as `summary.json`; read = accepted + rejected + duplicates, always.
 public struct IngestSummary: Sendable, Equatable {
     public var file: String
     public var department: String
@@ -13,6 +13,8 @@ public struct IngestSummary: Sendable, Equatable {
     public var rejected = 0
     /// Rows skipped on purpose (titles, 合计), not records; each has a note.
     public var skipped = 0
+    /// Exact repeats of a record already read in this export, kept once.
+    public var duplicates = 0
     public var notes: [String] = []
 
     public var json: String {
@@ -26,6 +28,7 @@ public struct IngestSummary: Sendable, Equatable {
             ("accepted", String(accepted)),
             ("rejected", String(rejected)),
             ("skipped", String(skipped)),
+            ("duplicates", String(duplicates)),
             ("notes", JSONText.array(notes.map(JSONText.string), indent: "  ")),
         ]) + "\n"
     }
@@ -80,6 +83,7 @@ public struct IngestRun {
         try rejects.write(CSVFormat.line(RejectsFile.columns))
 
         let limits = pipeline.config.limits
+        var ids = DuplicateIDs(enabled: limits.checkDuplicateIDs, kind: mapping.kind)
         let (opened, file) = try ExportOpener.open(path: exportPath, display: fileName, maxInflatedBytes: limits.maxInflatedBytes)
         let consume: (DecodedItem) throws -> Void = { item in
             switch item {
@@ -88,8 +92,19 @@ public struct IngestRun {
                 if summary.read % 8192 == 0 { progress?(summary.read, file.offset) }
                 switch mapper.map(raw, fileExportDate: fileDate) {
                 case .success(let record):
-                    summary.accepted += 1
-                    try records.write(CSVFormat.line(RecordSchema.row(record)))
+                    let row = RecordSchema.row(record)
+                    switch ids.check(row, at: record.provenance.position) {
+                    case .first:
+                        summary.accepted += 1
+                        try records.write(CSVFormat.line(row))
+                    case .exactRepeat(let firstLine):
+                        summary.duplicates += 1
+                        summary.notes.append("\(record.provenance.position): exact repeat of line \(firstLine), kept once")
+                    case .conflict(let firstLine):
+                        summary.rejected += 1
+                        try rejects.write(RejectsFile.line(Rejection(position: record.provenance.position, field: "id", value: row[0],
+                                                                     reason: .conflictingDuplicate(otherLine: firstLine))))
+                    }
                 case .failure(let rejection):
                     summary.rejected += 1
                     try rejects.write(RejectsFile.line(rejection))
@@ -126,13 +141,33 @@ public struct IngestRun {
                                     maxRecordBytes: limits.maxRecordBytes, consume: consume)
         }
 
+        // The first of each conflicting pair was written before its twin appeared: take it back out.
+        var output = records
+        if !ids.conflicts.isEmpty {
+            let kept = try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv")
+            var header = true
+            try CSVFile.forEachRow(path: try records.flushedTemporaryPath()) { fields, _ in
+                defer { header = false }
+                if !header, let conflict = ids.conflicts[DuplicateIDs.key(fields)] {
+                    summary.accepted -= 1
+                    summary.rejected += 1
+                    try rejects.write(RejectsFile.line(Rejection(position: conflict.first, field: "id", value: fields[0],
+                                                                 reason: .conflictingDuplicate(otherLine: conflict.laterLine))))
+                } else {
+                    try kept.write(CSVFormat.line(fields))
+                }
+            }
+            records.abandon()
+            output = kept
+        }
+
         if summary.read > 0, Double(summary.rejected) > Double(summary.read) * pipeline.config.maxRejectRate {
             try rejects.commit()
-            records.abandon()
+            output.abandon()
             throw IngestFailure.rejectRateExceeded(file: fileName, rejected: summary.rejected, read: summary.read,
                                                    limit: pipeline.config.maxRejectRate)
         }
-        try records.commit()
+        try output.commit()
         try rejects.commit()
         try AtomicFile.write(summary.json, to: IngestRun.summaryPath(in: outputDirectory))
         return summary

@@ -23,7 +23,8 @@ public struct PackageRun {
         public var exports = 0, read = 0, accepted = 0, rejected = 0, skipped = 0, superseded = 0
     }
 
-    public static let summaryColumns = ["file", "department", "kind", "records_read", "accepted", "rejected", "skipped", "superseded"]
+    public static let summaryColumns = ["file", "department", "kind", "records_read", "accepted", "rejected", "skipped", "superseded",
+                                        "duplicates"]
 
     /// Where a row sits: which input file, which row of it (1 = first record).
     struct Position: Equatable { var input: Int; var row: Int }
@@ -137,6 +138,7 @@ public struct PackageRun {
         try table.write(CSVFormat.line(PackageRun.summaryColumns))
         for (input, summary) in summaries.enumerated() {
             let counts = ["records_read", "accepted", "rejected", "skipped"].map { (summary[$0] as? Int) ?? 0 } + [superseded[input]]
+                + [(summary["duplicates"] as? Int) ?? 0]
             totals.exports += 1
             totals.read += counts[0]; totals.accepted += counts[1]; totals.rejected += counts[2]; totals.skipped += counts[3]
             totals.superseded += counts[4]

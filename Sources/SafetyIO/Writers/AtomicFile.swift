@@ -5,13 +5,15 @@ import Glibc
 /// A file written whole or not at all: bytes go to a temporary file beside the target, which
 /// is flushed, synced and renamed over the target on `commit()`. Abandoned (or never committed)
 /// files are removed, so a present target always means a finished write, even after `kill -9`
-/// (a stray temporary, named `.NAME.tmp-PID`, is all that can remain).
+/// (a stray temporary, named `.NAME.tmp-PID-N`, is all that can remain).
 public final class AtomicFile {
     public let path: String
     private let temporaryPath: String
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var finished = false
+    /// Makes each temporary's name unique within the process (`.NAME.tmp-PID-N`).
+    nonisolated(unsafe) private static var created = 0
 
     public init(path: String) throws {
         self.path = path
@@ -19,7 +21,8 @@ public final class AtomicFile {
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         if !directory.isEmpty { try AtomicFile.makeDirectories(directory) }
-        temporaryPath = (slash == nil ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
+        AtomicFile.created += 1
+        temporaryPath = (slash == nil ? "" : directory + "/") + ".\(name).tmp-\(getpid())-\(AtomicFile.created)"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno))) }
         buffer.reserveCapacity(1 << 16)
@@ -58,6 +61,12 @@ public final class AtomicFile {
             written += n
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes what was written and returns the temporary's path, to read it back before commit.
+    public func flushedTemporaryPath() throws -> String {
+        try flush()
+        return temporaryPath
     }
 
     /// Makes the file appear at `path`, complete.
