@@ -21,16 +21,9 @@ struct SamplePipelineTests {
             try FileManager.default.copyItem(atPath: root + "/SampleData/mingguang/" + name, toPath: data + "/" + name)
         }
         for (name, bytes) in extra { FileManager.default.createFile(atPath: data + "/" + name, contents: Data(bytes)) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["make", "-C", root, "-j2", "BUILD=no", "BIN=\(bin)", "DATA=\(data)", "OUT=\(out)", "PERIOD=\(period)", target]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: output, out: out)
+        let (status, output) = try CommandLine.run(["make", "-C", root, "-j2", "BUILD=no", "BIN=\(bin)", "DATA=\(data)", "OUT=\(out)",
+                                                    "PERIOD=\(period)", target])
+        return Run(status: status, output: output, out: out)
     }
 
     static let sample = Result { try make() }
@@ -179,25 +172,14 @@ struct SamplePipelineTests {
 
     @Test(arguments: ["safety-ingest", "safety-package", "safety-indicators", "safety-merge", "safety-report", "safety-publish"])
     func helpExplainsItselfWithAnExample(tool: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.bin + "/" + tool)
-        process.arguments = ["--help"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, text) = try CommandLine.run([Self.bin + "/" + tool, "--help"])
+        #expect(status == 0)
         #expect(text.contains("OVERVIEW:") && text.contains("Example:") && text.contains(tool + " --pipeline"))
     }
 
     @Test func usageErrorsExitSixtyFour() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.bin + "/safety-ingest")
-        process.arguments = ["--no-such-option"]
-        process.standardError = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == ExitStatus.usage.rawValue)
+        let (status, output) = try CommandLine.run([Self.bin + "/safety-ingest", "--no-such-option"])
+        #expect(status == ExitStatus.usage.rawValue)
+        #expect(output.contains("Error:") && output.contains("Usage:"))
     }
 }
