@@ -10,16 +10,17 @@ public enum FuzzTargets {
         let cut = bytes.count / 3
         let chunks = [Array(bytes[..<cut]), Array(bytes[cut...])]
         switch target {
-        case "csv": csv(chunks)
+        case "csv": csv(chunks, gb18030: (bytes.first ?? 0) & 1 == 1)
         case "xml": xml(chunks)
         default: archive(bytes)
         }
     }
 
-    static func csv(_ chunks: [[UInt8]]) {
+    static func csv(_ chunks: [[UInt8]], gb18030: Bool) {
         var reader = CSVReader(maxRecordBytes: 1 << 16)
+        let transcoder = gb18030 ? try? FieldTranscoder(encoding: "gb18030", file: "fuzz.csv") : nil
         let decoder = CSVRecordDecoder(layout: DepartmentMapping.CSVLayout(), sourceKeys: ["a", "b"], file: "fuzz.csv",
-                                       member: nil, maxRecordBytes: 1 << 16)
+                                       member: nil, maxRecordBytes: 1 << 16, transcoder: transcoder)
         for chunk in chunks {
             _ = try? reader.feed(chunk)
             _ = try? decoder.feed(chunk)
