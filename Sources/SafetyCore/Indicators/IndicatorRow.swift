@@ -44,9 +44,7 @@ public struct IndicatorRow: Sendable, Hashable {
               let start = LocalDate(iso: fields[2]), let end = LocalDate(iso: fields[3]) else { return nil }
         func decimal(_ text: String) -> ExactDecimal?? {
             if text.isEmpty { return .some(nil) }
-            let scale = text.split(separator: ".").dropFirst().first?.count ?? 0
-            guard let units = DecimalText.units(text, scale: scale) else { return nil }
-            return .some(ExactDecimal(units: units, scale: scale))
+            return DecimalText.decimal(text).map { .some($0) }
         }
         var breakdown = Breakdown.all
         for (i, dimension) in Breakdown.columns.enumerated() where !fields[4 + i].isEmpty {

@@ -39,6 +39,13 @@ public enum DecimalText {
         return negative ? -value : value
     }
 
+    /// A plain decimal (`-12.345`) at the scale it is written with; nil if not a number.
+    public static func decimal(_ text: String) -> ExactDecimal? {
+        let scale = text.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0
+        guard scale <= 12, let units = units(text, scale: scale) else { return nil }
+        return ExactDecimal(units: units, scale: scale)
+    }
+
     /// Parses a count of people or events: a non-negative integer.
     public static func count(_ raw: String) -> Int? {
         let text = normalize(raw)

@@ -54,12 +54,11 @@ public struct FieldReader {
         let raw = text(field)
         var clean = DecimalText.normalize(raw)
         while let last = clean.last, ["%", "％", "﹪"].contains(last) { clean.removeLast() }
-        let scale = clean.split(separator: ".").dropFirst().first?.count ?? 0
-        guard !raw.isEmpty, scale <= 6, let units = DecimalText.units(clean, scale: scale), units >= 0 else {
+        guard !raw.isEmpty, let rate = DecimalText.decimal(clean), rate.scale <= 6, rate.units >= 0 else {
             if !raw.isEmpty { reject(field, raw, .notAnAmount) }
             return ExactDecimal(integer: 0)
         }
-        return ExactDecimal(units: units, scale: scale)
+        return rate
     }
 
     public mutating func date(_ field: String) -> LocalDate {

@@ -37,40 +37,28 @@ public struct NormalizedReader {
     func read(_ kind: RecordKind, path: String, _ body: (NormalizedRecord) throws -> Void) throws {
         let expected = RecordSchema.fields(of: kind).map(\.name)
         let columns = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, $0) })
-        let source = try FileByteSource(path: path)
-        var reader = CSVReader()
         var sawHeader = false
-        var record = 0
-        func handle(_ rows: [CSVRow]) throws {
-            for row in rows where !row.isBlank {
-                let fields = row.fields.map { String(decoding: $0, as: UTF8.self) }
-                if !sawHeader {
-                    guard fields == expected else {
-                        throw IngestFailure.corruptNormalizedData(message: "\(path):1: header is not the \(kind.rawValue) schema")
-                    }
-                    sawHeader = true
-                    continue
+        try CSVFile.forEachRow(path: path) { fields, line in
+            guard sawHeader else {
+                guard fields == expected else {
+                    throw IngestFailure.corruptNormalizedData(message: "\(path):1: header is not the \(kind.rawValue) schema")
                 }
-                record += 1
-                guard fields.count == expected.count else {
-                    throw IngestFailure.corruptNormalizedData(message: "\(path):\(row.line): \(fields.count) fields, expected \(expected.count)")
-                }
-                let position = SourcePosition(
-                    file: fields[columns["source_file"]!], member: fields[columns["source_member"]!].isEmpty ? nil : fields[columns["source_member"]!],
-                    line: Int(fields[columns["source_line"]!]) ?? 0, record: Int(fields[columns["source_record"]!]) ?? 0)
-                var fieldReader = FieldReader(position: position) { name in columns[name].map { fields[$0] } }
-                switch RecordSchema.read(kind, from: &fieldReader, position: position) {
-                case .success(let value): try body(value)
-                case .failure(let rejection):
-                    throw IngestFailure.corruptNormalizedData(message: "\(path):\(row.line): \(rejection.message)")
-                }
+                sawHeader = true
+                return
             }
-        }
-        do {
-            while let chunk = try source.read() { try handle(try reader.feed(chunk)) }
-            try handle(try reader.finish())
-        } catch let problem as CSVReader.Problem {
-            throw IngestFailure.corruptNormalizedData(message: "\(path): \(problem)")
+            guard fields.count == expected.count else {
+                throw IngestFailure.corruptNormalizedData(message: "\(path):\(line): \(fields.count) fields, expected \(expected.count)")
+            }
+            let member = fields[columns["source_member"]!]
+            let position = SourcePosition(file: fields[columns["source_file"]!], member: member.isEmpty ? nil : member,
+                                          line: Int(fields[columns["source_line"]!]) ?? 0,
+                                          record: Int(fields[columns["source_record"]!]) ?? 0)
+            var fieldReader = FieldReader(position: position) { name in columns[name].map { fields[$0] } }
+            switch RecordSchema.read(kind, from: &fieldReader, position: position) {
+            case .success(let value): try body(value)
+            case .failure(let rejection):
+                throw IngestFailure.corruptNormalizedData(message: "\(path):\(line): \(rejection.message)")
+            }
         }
     }
 }

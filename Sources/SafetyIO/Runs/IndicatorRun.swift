@@ -164,11 +164,10 @@ public enum ReferenceDataLoader {
             func decimal(_ text: String, _ column: String) throws -> ExactDecimal? {
                 let clean = DecimalText.normalize(text)
                 if clean.isEmpty { return nil }
-                let scale = clean.split(separator: ".").dropFirst().first?.count ?? 0
-                guard let units = DecimalText.units(clean, scale: scale), units > 0 else {
+                guard let value = DecimalText.decimal(clean), value.units > 0 else {
                     throw IngestFailure.configuration(file: path, problems: ["line \(line): \(column) \"\(text)\" is not a positive number"])
                 }
-                return ExactDecimal(units: units, scale: scale)
+                return value
             }
             data.gdpYi[key] = try decimal(fields[2], columns[2])
             data.workers[key] = try decimal(fields[3], columns[3])
