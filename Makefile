@@ -39,14 +39,24 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all help test deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench fuzz FORCE
+.PHONY: all report xlsx html help test deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench fuzz FORCE
 
-all: $(RESULTS)/bulletin.md ## Run the sample pipeline: ingest, package, indicators, bulletin (out/mingguang/)
-	@echo "outputs in $(RESULTS)/: bulletin.md indicators.csv indicators.json; in $(OUT)/: rejects.csv ingest-summary.csv normalized/"
+REPORTS := $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/indicators.xlsx $(RESULTS)/report.html \
+           $(RESULTS)/indicators-excel.csv $(RESULTS)/safety.sqlite
+
+all: $(REPORTS) ## Run the sample pipeline: ingest, package, indicators, every report (out/mingguang/)
+	@echo "outputs in $(RESULTS)/: $(notdir $(REPORTS)) indicators.csv indicators.json"
+	@echo "checks in $(OUT)/: rejects.csv ingest-summary.csv corrections.csv normalized/"
 
 indicators: $(RESULTS)/indicators.csv ## Compute indicators (PERIOD=2020Q3 etc. for one period, into out/<p>/periods/PERIOD/)
 
-bulletin: $(RESULTS)/bulletin.md ## Write the bulletin (PERIOD= as for indicators)
+report: $(REPORTS) ## Every report for PERIOD (bulletin .md/.txt, workbook, HTML, CSV for Excel, SQLite)
+
+bulletin: $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt ## The bulletin: 月度通报, 季度分析 or 年度总结 by PERIOD's kind
+
+xlsx: $(RESULTS)/indicators.xlsx ## The Excel workbook (sheets 总体 分行业 分乡镇 隐患整改 执法 月度)
+
+html: $(RESULTS)/report.html ## The self-contained HTML report with charts
 
 tools: $(TOOLS) ## Build the release executables
 
@@ -100,7 +110,7 @@ check-sample-data: ## Fail if SampleData/ differs from what the generator writes
 	python3 tools/generate_sample_data.py --check
 
 check-core: ## Fail if the pure core imports Foundation or the C library
-	@if grep -rnE '^import (Foundation|Glibc|Darwin|CZlib|CLibXML2)' Sources/SafetyCore; then \
+	@if grep -rnE '^import (Foundation|Glibc|Darwin|CZlibSystem|CLibXML2)' Sources/SafetyCore; then \
 	  echo "Sources/SafetyCore must stay free of I/O imports" >&2; exit 1; fi
 
 clean: ## Remove pipeline outputs (out/)
@@ -142,5 +152,10 @@ $(RESULTS)/partials/%.json: $(OUT)/normalized/datapackage.json $(PIPELINE_FILE) 
 $(RESULTS)/indicators.csv: $(PARTIALS) $(REFERENCE) $(BIN)/safety-merge
 	$(BIN)/safety-merge --pipeline $(PIPELINE_FILE) --output $(RESULTS) $(PARTIALS)
 
-$(RESULTS)/bulletin.md: $(RESULTS)/indicators.csv $(PIPELINE_FILE) $(BIN)/safety-report
-	$(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@ $(PERIOD_ARGS)
+TEMPLATES := $(wildcard $(dir $(PIPELINE_FILE))templates/*.mustache)
+
+# One output per run of safety-report; the extension picks the format.
+$(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt: $(TEMPLATES)
+$(REPORTS): $(RESULTS)/%: $(RESULTS)/indicators.csv $(PIPELINE_FILE) $(BIN)/safety-report
+	$(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@ $(PERIOD_ARGS) \
+	  $(if $(filter %.sqlite,$@),--normalized $(OUT)/normalized)

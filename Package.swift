@@ -21,21 +21,32 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries, used directly: module map and shim only.
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CZlibSystem", path: "Sources/CZlibSystem"),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
 
         // The pure core: standard library only.
         .target(name: "SafetyCore", path: "Sources/SafetyCore"),
 
         // Streaming I/O: bytes in, records out, files written whole.
         .target(name: "SafetyIO",
-                dependencies: ["SafetyCore", "CZlib", "CLibXML2",
+                dependencies: ["SafetyCore", "CZlibSystem", "CLibXML2",
                                .product(name: "Yams", package: "Yams")],
                 path: "Sources/SafetyIO"),
+
+        // Outputs people read and systems load: bulletin templates, workbook, HTML report, SQLite.
+        .target(name: "SafetyReports",
+                dependencies: ["SafetyCore", "SafetyIO", "CSQLite",
+                               .product(name: "Mustache", package: "swift-mustache"),
+                               .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                path: "Sources/SafetyReports"),
 
         // Shared command-line options and the single exit path.
         .target(name: "SafetyCLI",
@@ -64,12 +75,14 @@ let package = Package(
                           dependencies: ["SafetyIO"],
                           path: "Sources/safety-fuzz"),
         .executableTarget(name: "safety-report",
-                          dependencies: cliDependencies,
+                          dependencies: cliDependencies + ["SafetyReports"],
                           path: "Sources/safety-report"),
 
         // Tests.
         .testTarget(name: "SafetyCoreTests", dependencies: ["SafetyCore"], path: "Tests/SafetyCoreTests"),
-        .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "SafetyCore", "CZlib"], path: "Tests/SafetyIOTests"),
+        .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "SafetyCore", "CZlibSystem"], path: "Tests/SafetyIOTests"),
+        .testTarget(name: "SafetyReportsTests", dependencies: ["SafetyReports", "SafetyIO", "SafetyCore"],
+                    path: "Tests/SafetyReportsTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO", "SafetyCore"], path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,43 +1,52 @@
 import ArgumentParser
 import SafetyCLI
-import SafetyIO
 import SafetyCore
+import SafetyIO
+import SafetyReports
 
 @main
 struct SafetyReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "safety-report",
-        abstract: "Write the Chinese bulletin (通报) from an indicator table.",
+        abstract: "Write what people read and systems load from an indicator table.",
         discussion: """
-        Reads indicators.csv and writes bulletin.md: 总体形势 for the pipeline's report period and a \
-        paragraph per campaign under 重点工作. Every figure comes from the table; 增加/减少/持平 follow the data.
+        Each --output is written whole (temporary file, then rename); its extension says what it is:
+          .md       the Chinese bulletin (月度通报 / 季度分析 / 年度总结, from the pipeline's templates/)
+          .txt      the same bulletin as plain text
+          .xlsx     the workbook: 总体, 分行业, 分乡镇, 隐患整改, 执法, 月度
+          .html     the self-contained report with charts (inline CSS and SVG, no scripts)
+          .csv      indicators for Excel: UTF-8 with BOM, formula-like cells neutralised
+          .sqlite   the normalised records (--normalized) and the indicators, with views
 
         Example:
           safety-report --pipeline Pipelines/mingguang/pipeline.yaml \\
-            --indicators out/mingguang/indicators.csv --output out/mingguang/bulletin.md
+            --indicators out/mingguang/indicators.csv --output out/mingguang/bulletin.md \\
+            --output out/mingguang/indicators.xlsx --output out/mingguang/report.html
         """)
 
     @OptionGroup var options: PipelineOptions
 
-    @Option(name: .long, help: ArgumentHelp("indicators.csv written by safety-indicators.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("indicators.csv written by safety-merge or safety-indicators.", valueName: "file"))
     var indicators: String
 
-    @Option(name: .long, help: ArgumentHelp("The bulletin to write.", valueName: "bulletin.md"))
-    var output: String
+    @Option(name: .long, help: ArgumentHelp("A file to write (repeatable); the extension picks the format.", valueName: "file"))
+    var output: [String]
 
-    @Option(name: .long, help: ArgumentHelp("The period 总体形势 describes (default: the pipeline's report_period).", valueName: "period"))
+    @Option(name: .long, help: ArgumentHelp("The period reported on (default: the pipeline's report_period).", valueName: "period"))
     var period: String?
+
+    @Option(name: .long, help: ArgumentHelp("The normalized data package folder, for .sqlite.", valueName: "folder"))
+    var normalized: String?
 
     func run() throws {
         try CommandRunner.run("safety-report", quiet: options.quiet) { log in
             let pipeline = try options.load()
             let table = try IndicatorRun.readTable(csvPath: indicators, rounding: pipeline.config.rounding)
-            let text: String
-            do { text = try BulletinText(table: table, pipeline: pipeline.config).markdown(reportPeriod: period) } catch {
-                throw IngestFailure.configuration(file: pipeline.path, problems: ["\(error)"])
+            let report = ReportWriter(pipeline: pipeline, table: table, period: period)
+            for path in output {
+                try report.write(path, normalized: normalized)
+                log.info("wrote \(path)")
             }
-            try AtomicFile.write(text, to: output)
-            log.info("wrote \(output)")
         }
     }
 }

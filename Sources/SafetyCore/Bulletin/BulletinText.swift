@@ -1,6 +1,10 @@
-/// The Chinese bulletin (通报) written from an indicator table: 总体形势 for the report period and
-/// one paragraph per campaign under 重点工作. Every number comes from the table; the words
-/// 增加 / 减少 / 持平 / 上年同期为零 follow the data.
+/// The figures and phrases of the Chinese bulletin (通报), read from an indicator table for one
+/// period. The wording lives in templates a clerk can edit (`Pipelines/<p>/templates/`); this
+/// model supplies every number and the words that follow the data: 增加 / 减少 / 持平 /
+/// 上年同期为零, rates with their counts, sector lists, Chinese ordinals.
+///
+/// Every value is text, a flag (`Bool`), a nested object or a list, so a template never formats
+/// a number itself. The keys are documented in `Pipelines/README.md`.
 public struct BulletinText: Sendable {
     public let table: IndicatorTable
     public let pipeline: PipelineConfig
@@ -10,14 +14,23 @@ public struct BulletinText: Sendable {
         self.pipeline = pipeline
     }
 
-    private func int(_ code: IndicatorCode, _ period: String, sector: String = "", fullScope: Bool = false) -> (Int64, Int64) {
-        let breakdown = Breakdown(sector.isEmpty ? .total : .sector, sector, fullScope: fullScope)
+    /// The template a period is written with: 月度通报, 季度分析 or 年度总结 (a year, or the year so far).
+    public static func template(for period: ReportingPeriod) -> String {
+        switch period.kind {
+        case .month, .campaign: "month"
+        case .quarter: "quarter"
+        case .year, .yearToDate: "year"
+        }
+    }
+
+    private func pair(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> (Int64, Int64) {
         guard let row = table.row(code, period: period, breakdown: breakdown) else { return (0, 0) }
         return (row.value?.units ?? 0, row.previousValue?.units ?? 0)
     }
 
-    private func decimal(_ code: IndicatorCode, _ period: String) -> ExactDecimal {
-        table.row(code, period: period)?.value ?? ExactDecimal(integer: 0)
+    private func decimal(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> (ExactDecimal, ExactDecimal) {
+        let row = table.row(code, period: period, breakdown: breakdown)
+        return (row?.value ?? ExactDecimal(integer: 0), row?.previousValue ?? ExactDecimal(integer: 0))
     }
 
     /// `截至10月底`, `2020年10月`, `2020年第三季度`, `2020年`, or the campaign's name with 期间.
@@ -33,121 +46,187 @@ public struct BulletinText: Sendable {
 
     public static func dateText(_ date: LocalDate) -> String { "\(date.year)年\(date.month)月\(date.day)日" }
 
-    /// The whole bulletin as Markdown, for `reportPeriod` (default: the pipeline's). Campaign
-    /// paragraphs appear for the campaigns the table has figures for.
-    public func markdown(reportPeriod: String? = nil) throws(MappingProblem) -> String {
+    /// 农林渔牧业、采矿业及其他行业领域
+    static func list(_ labels: [String]) -> String {
+        labels.count > 1 ? labels.dropLast().joined(separator: "、") + "及" + labels.last! : labels.joined()
+    }
+
+    /// Counts with their change words: `accidents`, `accidents_previous`, `accidents_change`, …
+    private func counts(_ period: String, _ breakdown: Breakdown, _ items: [(String, IndicatorCode, String)]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        var any = false
+        for (key, code, unit) in items {
+            let (now, before) = pair(code, period, breakdown)
+            out[key] = String(now)
+            out[key + "_previous"] = String(before)
+            out[key + "_change"] = YearOverYearChange.words(current: now, previous: before, unit: unit)
+            out[key + "_rose"] = now > before
+            any = any || now > 0
+        }
+        out["any"] = any
+        return out
+    }
+
+    private static let casualties: [(String, IndicatorCode, String)] = [
+        ("accidents", .accidents, "起"), ("deaths", .deaths, "人"), ("serious_injuries", .seriousInjuries, "人"),
+        ("minor_injuries", .minorInjuries, "人"),
+    ]
+
+    private func casualties(_ period: String, _ breakdown: Breakdown) -> [String: Any] {
+        var out = counts(period, breakdown, BulletinText.casualties)
+        let (loss, lossBefore) = decimal(.directLossWanYuan, period, breakdown)
+        out["direct_loss"] = loss.description
+        out["direct_loss_previous"] = lossBefore.description
+        out["has_loss"] = !loss.isZero
+        return out
+    }
+
+    /// The template context for a period (default: the pipeline's report period).
+    public func context(reportPeriod: String? = nil) throws(MappingProblem) -> [String: Any] {
         let report = try pipeline.period(named: reportPeriod ?? pipeline.reportPeriod)
         guard table.periods.contains(where: { $0.name == report.name }) else {
             throw MappingProblem("the indicator table has no figures for period \(report.name)")
         }
-        var out = "# \(pipeline.title)安全生产形势通报（\(BulletinText.phrase(for: report))）\n\n"
-        out += "统计期：\(BulletinText.dateText(report.start))至\(BulletinText.dateText(report.end))；"
-        out += "上年同期：\(BulletinText.dateText(report.sameLastYear.start))至\(BulletinText.dateText(report.sameLastYear.end))。\n\n"
-        out += "## 一、总体形势\n\n" + overview(report) + "\n\n"
-        out += "## 二、重点工作\n\n"
+        let p = report.name
+        var c: [String: Any] = [
+            "title": pipeline.title,
+            "period": p,
+            "phrase": BulletinText.phrase(for: report),
+            "start": BulletinText.dateText(report.start),
+            "end": BulletinText.dateText(report.end),
+            "previous_start": BulletinText.dateText(report.sameLastYear.start),
+            "previous_end": BulletinText.dateText(report.sameLastYear.end),
+        ]
+        c["total"] = casualties(p, .all)
+        c["full_scope_total"] = casualties(p, Breakdown.all.inFullScope)
+        c.merge(overview(p)) { $1 }
+        c["sectors"] = pipeline.sectorList.entries.compactMap { entry -> [String: Any]? in
+            var row = casualties(p, .sector(entry.name))
+            guard row["any"] as? Bool == true || pair(.accidents, p, .sector(entry.name)).1 > 0 else { return nil }
+            row["label"] = entry.label
+            return row
+        }
+        c["has_sectors"] = !(c["sectors"] as! [Any]).isEmpty
+        c["months"] = months(report)
+        c["rising_sectors"] = rising(p, dimension: .sector, names: pipeline.sectorList)
+        c["rising_regions"] = rising(p, dimension: .region, names: pipeline.regionList)
+        c["has_rising"] = !(c["rising_sectors"] as! [Any]).isEmpty || !(c["rising_regions"] as! [Any]).isEmpty
+        c["work"] = work(p)
         var number = 1
+        var campaigns: [[String: Any]] = []
         for campaign in pipeline.campaigns where table.periods.contains(where: { $0.name == campaign.name }) {
             let period = try pipeline.period(named: campaign.name)
-            let text = work(period)
-            guard !text.isEmpty else { continue }
-            out += "（\(ChineseNumeral.text(number))）“\(period.name)”（\(BulletinText.dateText(period.start))至\(BulletinText.dateText(period.end))）。"
-            out += text + "\n\n"
+            guard period.start <= report.end, report.start <= period.end else { continue }
+            var entry = work(period.name)
+            guard entry["any"] as? Bool == true else { continue }
+            entry["number"] = ChineseNumeral.text(number)
+            entry["name"] = period.name
+            entry["start"] = BulletinText.dateText(period.start)
+            entry["end"] = BulletinText.dateText(period.end)
+            campaigns.append(entry)
             number += 1
         }
-        let (listed, _) = int(.listedHazards, report.name)
-        if listed > 0 {
-            let (batches, _) = int(.listingBatches, report.name)
-            let batchText = batches > 0 ? "先后分\(ChineseNumeral.text(Int(batches), counting: true))批" : ""
-            out += "（\(ChineseNumeral.text(number))）挂牌督办。\(BulletinText.phrase(for: report))，\(batchText)对\(listed)项重大隐患挂牌督办整治。\n"
-        }
-        return out
+        c["campaigns"] = campaigns
+        c["has_campaigns"] = !campaigns.isEmpty
+        let (listed, _) = pair(.listedHazards, p)
+        let (batches, _) = pair(.listingBatches, p)
+        c["listed"] = ["any": listed > 0, "number": ChineseNumeral.text(number), "hazards": String(listed),
+                       "has_batches": batches > 0, "batches": ChineseNumeral.text(Int(batches), counting: true)] as [String: Any]
+        return c
     }
 
-    /// 总体形势: the focus sector, its 较大以上 accidents, then every other sector together.
-    public func overview(_ period: ReportingPeriod) -> String {
-        let p = period.name
+    /// 总体形势: the focus sector, its 较大以上 accidents, the full scope when it differs, and
+    /// every other sector together.
+    func overview(_ p: String) -> [String: Any] {
         let focus = pipeline.focusSector
-        let sectors = pipeline.sectorList
-        let focusEntry = sectors.entries.first { $0.name == focus }
-        let label = focusEntry?.label ?? focus
-        let shortLabel = focusEntry?.shortLabel ?? focus
-        var text = ""
-        let a = int(.accidents, p, sector: focus), d = int(.deaths, p, sector: focus), s = int(.seriousInjuries, p, sector: focus)
-        if a.0 > 0 {
-            text += "\(BulletinText.phrase(for: period))，全市共发生\(label)事故\(a.0)起，造成\(d.0)人死亡、\(s.0)人重伤，"
-            text += "较上年同期，事故起数\(YearOverYearChange.words(current: a.0, previous: a.1, unit: "起"))、"
-            text += "死亡人数\(YearOverYearChange.words(current: d.0, previous: d.1, unit: "人"))、"
-            text += "重伤人数\(YearOverYearChange.words(current: s.0, previous: s.1, unit: "人"))。"
-        } else {
-            text += "\(BulletinText.phrase(for: period))，全市未发生\(label)事故，较上年同期，"
-            text += "事故起数\(YearOverYearChange.words(current: a.0, previous: a.1, unit: "起"))、"
-            text += "死亡人数\(YearOverYearChange.words(current: d.0, previous: d.1, unit: "人"))。"
-        }
-        let m = int(.majorAccidents, p, sector: focus), md = int(.majorAccidentDeaths, p, sector: focus)
-        text += m.0 > 0 ? "发生较大以上\(shortLabel)事故\(m.0)起，造成\(md.0)人死亡" : "未发生较大以上\(shortLabel)事故"
-        text += "，较上年同期，事故起数\(YearOverYearChange.words(current: m.0, previous: m.1, unit: "起"))、"
-        text += "死亡人数\(YearOverYearChange.words(current: md.0, previous: md.1, unit: "人"))。"
+        let focusEntry = pipeline.sectorList.entries.first { $0.name == focus }
+        var f = casualties(p, .sector(focus))
+        f["label"] = focusEntry?.label ?? focus
+        f["short_label"] = focusEntry?.shortLabel ?? focus
+        var major = counts(p, .sector(focus), [("accidents", .majorAccidents, "起"), ("deaths", .majorAccidentDeaths, "人")])
+        major["any"] = pair(.majorAccidents, p, .sector(focus)).0 > 0
+        f["major"] = major
+        var full = casualties(p, Breakdown.sector(focus).inFullScope)
+        full["differs"] = pair(.accidents, p, Breakdown.sector(focus).inFullScope) != pair(.accidents, p, .sector(focus))
+            || pair(.deaths, p, Breakdown.sector(focus).inFullScope) != pair(.deaths, p, .sector(focus))
+        f["full_scope"] = full
 
-        let fa = int(.accidents, p, sector: focus, fullScope: true), fd = int(.deaths, p, sector: focus, fullScope: true)
-        if fa != a || fd != d {
-            text += "全口径统计，全市共发生\(shortLabel)事故\(fa.0)起、死亡\(fd.0)人（含非生产经营性事故），较上年同期，"
-            text += "事故起数\(YearOverYearChange.words(current: fa.0, previous: fa.1, unit: "起"))、"
-            text += "死亡人数\(YearOverYearChange.words(current: fd.0, previous: fd.1, unit: "人"))。"
-        }
-        let allA = int(.accidents, p), allD = int(.deaths, p)
-        let oa = (allA.0 - a.0, allA.1 - a.1), od = (allD.0 - d.0, allD.1 - d.1)
-        let others = sectors.entries.filter { $0.name != focus }.map(\.label)
-        let list = others.count > 1 ? others.dropLast().joined(separator: "、") + "及" + others.last! : others.joined()
-        text += oa.0 > 0
-            ? "\(list)共发生生产安全事故\(oa.0)起，造成\(od.0)人死亡"
-            : "\(list)继续保持稳定，未发生生产安全事故"
-        text += "，较上年同期，事故起数\(YearOverYearChange.words(current: oa.0, previous: oa.1, unit: "起"))、"
-        text += "死亡人数\(YearOverYearChange.words(current: od.0, previous: od.1, unit: "人"))。"
-        let unknown = int(.accidentsScopeUnknown, p, fullScope: true).0
-        if unknown > 0 {
-            text += "另有\(unknown)起事故未注明是否属生产经营性，未纳入统计，请报送部门核实。"
-        }
-        return text
+        let all = (pair(.accidents, p), pair(.deaths, p)), mine = (pair(.accidents, p, .sector(focus)), pair(.deaths, p, .sector(focus)))
+        let oa = (all.0.0 - mine.0.0, all.0.1 - mine.0.1), od = (all.1.0 - mine.1.0, all.1.1 - mine.1.1)
+        let others: [String: Any] = [
+            "list": BulletinText.list(pipeline.sectorList.entries.filter { $0.name != focus }.map(\.label)),
+            "any": oa.0 > 0, "accidents": String(oa.0), "deaths": String(od.0),
+            "accidents_change": YearOverYearChange.words(current: oa.0, previous: oa.1, unit: "起"),
+            "deaths_change": YearOverYearChange.words(current: od.0, previous: od.1, unit: "人"),
+        ]
+        let unknown = pair(.accidentsScopeUnknown, p, Breakdown.all.inFullScope).0
+        return ["focus": f, "others": others, "scope_unknown": ["any": unknown > 0, "accidents": String(unknown)] as [String: Any]]
     }
 
-    /// One campaign's figures, clause by clause; a clause appears only when it has records.
-    public func work(_ period: ReportingPeriod) -> String {
-        let p = period.name
-        var sentences: [String] = []
-        let groups = int(.inspectionGroups, p).0, inspected = int(.enterprisesInspected, p).0
-        if inspected > 0 {
-            sentences.append("全市共组成专项督查检查组\(groups)批次，督导检查企业\(inspected)家（次）")
+    /// One period's work figures: inspections, hazards and rectification, enforcement, drills.
+    /// Each part has `any`; the whole has `any` when one part has records.
+    func work(_ p: String) -> [String: Any] {
+        let groups = pair(.inspectionGroups, p).0, inspected = pair(.enterprisesInspected, p).0
+        let inspection: [String: Any] = ["any": inspected > 0, "groups": String(groups), "enterprises": String(inspected)]
+
+        let found = pair(.hazardsIdentified, p), fixed = pair(.hazardsRectified, p)
+        let rate = table.row(.rectificationRate, period: p)?.value?.fixed(1) ?? ""
+        let major = pair(.majorHazards, p).0, majorFixed = pair(.majorHazardsRectified, p).0
+        let overdue = pair(.hazardsOverdue, p).0
+        let hazards: [String: Any] = [
+            "any": found.0 > 0, "identified": String(found.0), "rectified": String(fixed.0), "rate": rate,
+            "rate_with_counts": rate.isEmpty ? "" : "\(rate)%（\(fixed.0)/\(found.0)）",
+            "identified_change": YearOverYearChange.words(current: found.0, previous: found.1, unit: "个"),
+            "has_major": major > 0, "major": String(major), "major_rectified": String(majorFixed),
+            "has_overdue": overdue > 0, "overdue": String(overdue),
+        ]
+
+        let violations = pair(.violations, p).0
+        var actions: [String] = []
+        for (code, words) in [(IndicatorCode.closures, "关闭取缔企业%家"), (.suspensions, "停产整顿企业%家"),
+                              (.licencesSuspendedOrRevoked, "暂扣吊销证照%个"), (.rectificationOrders, "责令限期整改企事业单位%家")] {
+            let n = pair(code, p).0
+            if n > 0 { actions.append(words.replacingPercent(with: String(n))) }
         }
-        let found = int(.hazardsIdentified, p).0, fixed = int(.hazardsRectified, p).0
-        if found > 0 {
-            let rate = table.row(.rectificationRate, period: p)?.value?.fixed(1) ?? ""
-            var clause = "全市各行各业共排查各类事故隐患\(found)个、治理整顿各类事故隐患\(fixed)个，整改率\(rate)%（\(fixed)/\(found)）"
-            let major = int(.majorHazards, p).0
-            if major > 0 { clause += "；先后对\(major)项重大隐患实施挂牌整治，整治完成\(int(.majorHazardsRectified, p).0)项" }
-            sentences.append(clause)
+        let fines = decimal(.finesWanYuan, p).0
+        let enforcement: [String: Any] = [
+            "any": violations > 0, "violations": String(violations), "has_actions": !actions.isEmpty,
+            "actions": actions.joined(separator: "、"), "has_fines": !fines.isZero, "fines": fines.description,
+        ]
+
+        let drills = pair(.drills, p).0, cityWide = pair(.cityWideDrills, p).0
+        let drill: [String: Any] = [
+            "any": drills > 0, "drills": String(drills), "participants": String(pair(.drillParticipants, p).0),
+            "funds": decimal(.drillFundsWanYuan, p).0.description, "has_city_wide": cityWide > 0, "city_wide": String(cityWide),
+        ]
+        return ["any": inspected > 0 || found.0 > 0 || violations > 0 || drills > 0,
+                "inspection": inspection, "hazards": hazards, "enforcement": enforcement, "drills": drill]
+    }
+
+    /// The months of the period, each with this year's and last year's figures (走势).
+    func months(_ report: ReportingPeriod) -> [[String: Any]] {
+        report.monthKeys.map { key in
+            var row = casualties(report.name, Breakdown(.month, key))
+            row["month"] = "\(Int(key.suffix(2))!)月"
+            row["hazards_identified"] = String(pair(.hazardsIdentified, report.name, Breakdown(.month, key)).0)
+            row["hazards_rectified"] = String(pair(.hazardsRectified, report.name, Breakdown(.month, key)).0)
+            return row
         }
-        let violations = int(.violations, p).0
-        if violations > 0 {
-            var parts: [String] = []
-            for (code, words) in [(IndicatorCode.closures, "关闭取缔企业%家"), (.suspensions, "停产整顿企业%家"),
-                                  (.licencesSuspendedOrRevoked, "暂扣吊销证照%个"), (.rectificationOrders, "责令限期整改企事业单位%家")] {
-                let n = int(code, p).0
-                if n > 0 { parts.append(words.replacingPercent(with: String(n))) }
-            }
-            var clause = "共打击各类严重违法违规行为\(violations)起"
-            if !parts.isEmpty { clause += "，其中" + parts.joined(separator: "、") }
-            let fines = decimal(.finesWanYuan, p)
-            if !fines.isZero { clause += "，实施行政处罚罚款\(fines)万元" }
-            sentences.append(clause)
+    }
+
+    /// Sectors or regions whose accidents rose most against the same period last year: at most
+    /// three, largest increase first, ties in code-list order.
+    func rising(_ p: String, dimension: Breakdown.Dimension, names: CodeList) -> [[String: Any]] {
+        let rows = names.entries.enumerated().compactMap { index, entry -> (Int64, Int, [String: Any])? in
+            let (now, before) = pair(.accidents, p, Breakdown(dimension, entry.name))
+            guard now > before else { return nil }
+            let deaths = pair(.deaths, p, Breakdown(dimension, entry.name))
+            return (now - before, index, ["label": entry.label, "accidents": String(now),
+                                          "accidents_change": YearOverYearChange.words(current: now, previous: before, unit: "起"),
+                                          "deaths": String(deaths.0),
+                                          "deaths_change": YearOverYearChange.words(current: deaths.0, previous: deaths.1, unit: "人")])
         }
-        let drills = int(.drills, p).0
-        if drills > 0 {
-            var clause = "全市共举行各类应急演练活动\(drills)场，参加人数\(int(.drillParticipants, p).0)人次，投入资金\(decimal(.drillFundsWanYuan, p))万元"
-            let cityWide = int(.cityWideDrills, p).0
-            if cityWide > 0 { clause += "，其中全市性综合演练\(cityWide)场" }
-            sentences.append(clause)
-        }
-        return sentences.isEmpty ? "" : "期间，" + sentences.joined(separator: "。") + "。"
+        return rows.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }.prefix(3).map(\.2)
     }
 }
 

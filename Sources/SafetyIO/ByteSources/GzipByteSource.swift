@@ -1,4 +1,4 @@
-import CZlib
+import CZlibSystem
 
 /// Inflates a gzip stream with zlib, member after member (concatenated files are read whole).
 ///

@@ -96,6 +96,26 @@ public final class AtomicFile {
         try file.commit()
     }
 
+    /// Lets `body` write a temporary path beside `path` (for libraries that want a path, not
+    /// bytes), then syncs it and renames it over `path`; on error the temporary is removed.
+    public static func produce(_ path: String, _ body: (String) throws -> Void) throws {
+        let file = try AtomicFile(path: path)
+        let temporary = try file.flushedTemporaryPath()
+        unlink(temporary)
+        do {
+            try body(temporary)
+            let fd = open(temporary, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0, fsync(fd) == 0, close(fd) == 0, rename(temporary, path) == 0 else {
+                throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
+            }
+            file.abandon()  // closes the descriptor; the temporary is already renamed
+        } catch {
+            unlink(temporary)
+            file.abandon()
+            throw error
+        }
+    }
+
     /// Removes a file if present (a stale target of a failed step).
     public static func remove(_ path: String) { unlink(path) }
 }

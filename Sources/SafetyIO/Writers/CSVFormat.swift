@@ -8,11 +8,7 @@ public enum CSVFormat {
         var out = ""
         for (i, raw) in fields.enumerated() {
             if i > 0 { out.append(",") }
-            var field = raw
-            if neutralizeFormulas, let first = field.unicodeScalars.first,
-               ["=", "+", "-", "@", "\t", "\r", "\n"].contains(first), !isPlainNumber(field) {
-                field = "'" + field
-            }
+            let field = neutralizeFormulas ? neutralized(raw) : raw
             if field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
                 out.append("\"")
                 for scalar in field.unicodeScalars {
@@ -25,6 +21,14 @@ public enum CSVFormat {
         }
         out.append("\n")
         return out
+    }
+
+    /// A cell a spreadsheet would run as a formula (starting with = + - @, tab, CR or LF) with a
+    /// leading apostrophe (OWASP advice); other text, and numbers such as -3, unchanged.
+    public static func neutralized(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r", "\n"].contains(first),
+              !isPlainNumber(field) else { return field }
+        return "'" + field
     }
 
     /// A negative number such as -3 or -2.5 is data, not a formula.
