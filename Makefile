@@ -39,7 +39,7 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all report xlsx html help test deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench fuzz FORCE
+.PHONY: all report xlsx html help test test-deps deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench fuzz FORCE
 
 REPORTS := $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/indicators.xlsx $(RESULTS)/report.html \
            $(RESULTS)/indicators-excel.csv $(RESULTS)/safety.sqlite
@@ -90,18 +90,31 @@ prune: ## Keep the newest KEEP published runs (and logs) in OUT/runs
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
-test: check-sample-data check-core | deps ## Run unit, I/O and end-to-end tests (swift test)
+test: check-sample-data check-core | deps test-deps ## Run unit, I/O and end-to-end tests (swift test)
 	swift build --build-tests
 	swift test
 
-deps: ## Check the system libraries (libxml2, zlib); as root, install them with apt-get
-	@if pkg-config --exists libxml-2.0 && test -f /usr/include/zlib.h; then :; \
+deps: ## Check the system libraries (libxml2, zlib, sqlite3); as root, install them with apt-get
+	@if pkg-config --exists libxml-2.0 sqlite3 && test -f /usr/include/zlib.h; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing libxml2-dev zlib1g-dev pkg-config"; \
-	  apt-get update && apt-get install -y --no-install-recommends libxml2-dev zlib1g-dev pkg-config; \
+	  echo "installing libxml2-dev zlib1g-dev libsqlite3-dev pkg-config"; \
+	  apt-get update && apt-get install -y --no-install-recommends libxml2-dev zlib1g-dev libsqlite3-dev pkg-config; \
 	else \
-	  echo "missing libxml2-dev or zlib1g-dev; run: sudo apt-get install -y libxml2-dev zlib1g-dev pkg-config" >&2; exit 1; \
+	  echo "missing libxml2-dev, zlib1g-dev or libsqlite3-dev; run: sudo apt-get install -y libxml2-dev zlib1g-dev libsqlite3-dev pkg-config" >&2; exit 1; \
 	fi
+
+# What the tests read outputs back with: Chromium (HTML), LibreOffice and poppler (workbook to
+# PDF to text), Noto CJK fonts, openpyxl and jsonschema.
+TEST_APT := chromium fonts-noto-cjk libreoffice-calc-nogui poppler-utils
+test-deps: ## Install what the tests use to read outputs back (as root with apt-get and pip)
+	@missing=""; for c in chromium libreoffice pdftotext; do command -v $$c >/dev/null || missing=1; done; \
+	  [ -d /usr/share/fonts/opentype/noto ] || missing=1; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "installing $(TEST_APT)"; \
+	      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TEST_APT); \
+	    else echo "the tests need: sudo apt-get install -y $(TEST_APT)" >&2; exit 1; fi; fi
+	@python3 -c 'import openpyxl, jsonschema' 2>/dev/null || python3 -m pip install -q openpyxl jsonschema
 
 sample-data: ## Regenerate SampleData/ with the committed generator
 	python3 tools/generate_sample_data.py

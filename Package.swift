@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "SafetyCore", "CZlibSystem"], path: "Tests/SafetyIOTests"),
         .testTarget(name: "SafetyReportsTests", dependencies: ["SafetyReports", "SafetyIO", "SafetyCore"],
                     path: "Tests/SafetyReportsTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO", "SafetyCore"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO", "SafetyCore", "SafetyReports"], path: "Tests/EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
 )

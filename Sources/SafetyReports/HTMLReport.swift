@@ -48,22 +48,22 @@ public struct HTMLReport {
         out += "<h2>图表</h2>\n<div class=\"charts\">\n"
         out += chart(title: "事故起数逐月对比", indicator: "accidents", categories: tables.months.map { "\(Int($0.suffix(2))!)月" },
                      keys: tables.months, series: [
-                        ("本年", "#2b6cb0", tables.months.map { tables.table.row(.accidents, period: p.name, breakdown: Breakdown(.month, $0))?.value }),
-                        ("上年同期", "#a0aec0", tables.months.map { tables.table.row(.accidents, period: p.name, breakdown: Breakdown(.month, $0))?.previousValue }),
+                        ("本年", "#2b6cb0", tables.months.map { tables.value(.accidents, p.name, Breakdown(.month, $0)) }),
+                        ("上年同期", "#a0aec0", tables.months.map { tables.previousValue(.accidents, p.name, Breakdown(.month, $0)) }),
                      ])
         let sectors = tables.pipeline.sectorList.entries
         out += chart(title: "分行业死亡人数", indicator: "deaths", categories: sectors.map(\.shortLabel), keys: sectors.map(\.name), series: [
-            ("本年", "#c53030", sectors.map { tables.table.row(.deaths, period: p.name, breakdown: .sector($0.name))?.value }),
-            ("上年同期", "#feb2b2", sectors.map { tables.table.row(.deaths, period: p.name, breakdown: .sector($0.name))?.previousValue }),
+            ("本年", "#c53030", sectors.map { tables.value(.deaths, p.name, .sector($0.name)) }),
+            ("上年同期", "#feb2b2", sectors.map { tables.previousValue(.deaths, p.name, .sector($0.name)) }),
         ])
         out += chart(title: "分行业隐患整改率（%）", indicator: "rectification_rate", categories: sectors.map(\.shortLabel),
                      keys: sectors.map(\.name), percent: true,
-                     series: [("整改率", "#2f855a", sectors.map { tables.table.row(.rectificationRate, period: p.name, breakdown: .sector($0.name))?.value })])
+                     series: [("整改率", "#2f855a", sectors.map { tables.value(.rectificationRate, p.name, .sector($0.name)) })])
         let actions: [IndicatorCode] = [.closures, .suspensions, .licencesSuspendedOrRevoked, .rectificationOrders, .fines]
         out += chart(title: "执法处罚（按类型）", indicator: "enforcement", categories: actions.map { ReportTables.name($0) },
                      keys: actions.map(\.rawValue),
-                     series: [("本年", "#6b46c1", actions.map { tables.table.row($0, period: p.name)?.value }),
-                              ("上年同期", "#d6bcfa", actions.map { tables.table.row($0, period: p.name)?.previousValue })])
+                     series: [("本年", "#6b46c1", actions.map { tables.value($0, p.name) }),
+                              ("上年同期", "#d6bcfa", actions.map { tables.previousValue($0, p.name) })])
         out += "</div>\n"
         for sheet in tables.sheets { out += table(sheet) }
         out += "<p class=\"note\">统计期\(p.start)至\(p.end)；上年同期\(p.sameLastYear.start)至\(p.sameLastYear.end)。"

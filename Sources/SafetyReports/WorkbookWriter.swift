@@ -121,6 +121,7 @@ public enum WorkbookWriter {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], width(cell.display)) }
         }
         var out = header + #"<worksheet xmlns="\#(main)" xmlns:r="\#(officeRelationships)">"#
+        out += #"<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>"#
         out += #"<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
         out += #"<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews><cols>"#
         for (i, w) in widths.enumerated() {
@@ -129,7 +130,9 @@ public enum WorkbookWriter {
         out += "</cols><sheetData>"
         out += row(1, sheet.columns.map { .text($0.title) }, style: .header)
         for (i, cells) in sheet.rows.enumerated() { out += row(i + 2, cells, style: nil) }
-        out += "</sheetData></worksheet>"
+        // Printed on A4 landscape, one page wide, as many pages tall as it takes.
+        out += #"</sheetData><pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>"#
+        out += #"<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>"#
         return out
     }
 
@@ -149,7 +152,7 @@ public enum WorkbookWriter {
         return out + "</row>"
     }
 
-    /// XML text: markup characters escaped, characters XML 1.0 cannot carry dropped.
+    /// XML text: markup characters escaped, CR as a reference, characters XML 1.0 cannot carry dropped.
     static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
@@ -158,7 +161,8 @@ public enum WorkbookWriter {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case "\r": out += "&#13;"  // a literal CR would be read back as LF
+            case "\t", "\n": out.unicodeScalars.append(scalar)
             default:
                 if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
                 out.unicodeScalars.append(scalar)

@@ -78,17 +78,30 @@ public struct ReportTables: Sendable {
             : .number(value, format(code))
     }
 
+    /// A count or sum; a slice the table has no row for had no records, so its count is 0.
+    /// Rates and ratios stay absent (nil) without a row: there is no denominator.
+    public func value(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> ExactDecimal? {
+        guard let row = table.row(code, period: period, breakdown: breakdown) else { return code.isRate ? nil : ExactDecimal(integer: 0) }
+        return row.value
+    }
+
+    /// The same period last year, as `value`.
+    public func previousValue(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> ExactDecimal? {
+        guard let row = table.row(code, period: period, breakdown: breakdown) else { return code.isRate ? nil : ExactDecimal(integer: 0) }
+        return row.previousValue
+    }
+
     func cell(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> ReportSheet.Cell {
-        cell(table.row(code, period: period, breakdown: breakdown)?.value, code)
+        cell(value(code, period, breakdown), code)
     }
 
     func previous(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> ReportSheet.Cell {
-        cell(table.row(code, period: period, breakdown: breakdown)?.previousValue, code)
+        cell(previousValue(code, period, breakdown), code)
     }
 
     func change(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> ReportSheet.Cell {
-        guard let change = table.row(code, period: period, breakdown: breakdown)?.change.change else { return .empty }
-        return .number(change, code.isRate ? .decimal : format(code))
+        guard let now = value(code, period, breakdown), let before = previousValue(code, period, breakdown) else { return .empty }
+        return .number(now - before, code.isRate ? .decimal : format(code))
     }
 
     static func dates(_ period: ReportingPeriod) -> ReportSheet.Cell { .text("\(period.start)至\(period.end)") }

@@ -1,0 +1,1 @@
+../SafetyCoreTests/Builders.swift

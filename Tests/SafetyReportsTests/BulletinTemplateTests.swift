@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import SafetyCore
+@testable import SafetyReports
+
+/// The bulletin model rendered through the pipeline's shipped templates.
+struct BulletinTemplateTests {
+    static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path + "/Pipelines/mingguang/templates"
+
+    let pipeline = PipelineConfig(
+        name: "t", title: "测试市", reportPeriod: "2020-YTD-10",
+        campaigns: [.init(name: "百日除患铸安", start: "2020-07-20", days: 100)],
+        focusSector: "道路交通运输", sectors: Build.sectors.entries, regions: Build.regions.entries)
+
+    func bulletin(_ records: [NormalizedRecord], period: String? = nil) throws -> String {
+        var periods = try pipeline.reportingPeriods()
+        if let period { periods.append(try pipeline.period(named: period)) }
+        var accumulator = IndicatorAccumulator(periods: periods)
+        records.forEach { accumulator.add($0) }
+        let text = BulletinText(table: accumulator.table(sectors: Build.sectors, regions: Build.regions), pipeline: pipeline)
+        return try BulletinRenderer(directory: Self.templates).markdown(text, period: period)
+    }
+
+    @Test func campaignOfHundredDaysEndsOnTheHundredthDay() throws {
+        #expect(try pipeline.period(named: "百日除患铸安").end == LocalDate(year: 2020, month: 10, day: 27))
+    }
+
+    @Test func overviewWordsFollowTheData() throws {
+        let text = try bulletin([
+            Build.accident("2020-02-01", deaths: 1, serious: 2), Build.accident("2020-03-01", deaths: 1),
+            Build.accident("2019-02-01", deaths: 3), Build.accident("2020-04-01", sector: "建筑", deaths: 1),
+        ])
+        #expect(text.contains("截至10月底，全市共发生道路交通运输业事故2起，造成2人死亡、2人重伤，较上年同期，事故起数增加1起、死亡人数减少1人、重伤人数增加2人（上年同期为零）。"))
+        #expect(text.contains("未发生较大以上道路交通事故，较上年同期，事故起数减少1起、死亡人数减少3人。"))
+        #expect(text.contains("建筑业、商贸制造业及其他行业领域共发生生产安全事故1起，造成1人死亡，较上年同期，事故起数增加1起（上年同期为零）"))
+    }
+
+    @Test func noAccidentsSaysSo() throws {
+        let text = try bulletin([Build.accident("2019-05-01", deaths: 1)])
+        #expect(text.contains("截至10月底，全市未发生道路交通运输业事故，较上年同期，事故起数减少1起、死亡人数减少1人。"))
+        #expect(text.contains("继续保持稳定，未发生生产安全事故，较上年同期，事故起数持平、死亡人数持平。"))
+    }
+
+    @Test func campaignParagraphShowsRateWithCounts() throws {
+        let text = try bulletin([Build.hazard("2020-08-01", rectified: "2020-08-02"), Build.hazard("2020-08-01", rectified: "2020-08-03"),
+                                 Build.hazard("2020-08-01"), Build.hazard("2020-08-01", rectified: "2020-11-01"),
+                                 Build.enforcement("2020-08-01", .fine, fineFen: 118_300_000), Build.enforcement("2020-08-02", .closure)])
+        #expect(text.contains("排查各类事故隐患4个、治理整顿各类事故隐患2个，整改率50.0%（2/4）"))
+        #expect(text.contains("共打击各类严重违法违规行为2起，其中关闭取缔企业1家，实施行政处罚罚款118.3万元"))
+    }
+
+    @Test func quarterShowsTheMonthsAndWhatRose() throws {
+        let text = try bulletin([Build.accident("2020-07-03", sector: "建筑", deaths: 1), Build.accident("2020-08-09"),
+                                 Build.accident("2020-08-10"), Build.accident("2019-08-01")], period: "2020Q3")
+        #expect(text.hasPrefix("# 测试市安全生产形势分析（2020年第三季度）\n"))
+        #expect(text.contains("| 7月 | 1 | 0 | 增加1起（上年同期为零） | 1 | 0 | 增加1人（上年同期为零） |"))
+        #expect(text.contains("| 8月 | 2 | 1 | 增加1起 | 0 | 0 | 持平 |"))
+        #expect(text.contains("| 9月 | 0 | 0 | 持平 | 0 | 0 | 持平 |"))
+        // 建筑 rose by 1 from zero, 道路交通运输 by 1 from 1: equal increases keep the code-list order.
+        #expect(text.contains("- 行业领域：道路交通运输业，事故2起，增加1起；死亡0人，持平。\n- 行业领域：建筑业，事故1起，增加1起（上年同期为零）"))
+    }
+
+    @Test func quarterWithNothingRisingSaysSo() throws {
+        let text = try bulletin([Build.accident("2019-08-01")], period: "2020Q3")
+        #expect(text.contains("与上年同期相比，各行业领域和乡镇（街道）事故起数均未上升。"))
+        #expect(text.contains("2020年第三季度，全市未发生生产安全事故，较上年同期，事故起数减少1起、死亡人数持平。"))
+    }
+
+    @Test func monthListsSectorsHazardsAndEnforcement() throws {
+        let text = try bulletin([Build.accident("2020-10-03", deaths: 2, lossFen: 1_234_500),
+                                 Build.hazard("2020-10-01", rectified: "2020-10-02"), Build.hazard("2020-10-02"),
+                                 Build.hazard("2020-10-05", rectified: "2020-10-06"),
+                                 Build.enforcement("2020-10-08", .suspension)], period: "2020-10")
+        #expect(text.hasPrefix("# 测试市安全生产形势通报（2020年10月）\n"))
+        #expect(text.contains("2020年10月，全市共发生生产安全事故1起，造成2人死亡、0人重伤，直接经济损失1.2345万元，较上年同期，事故起数增加1起（上年同期为零）"))
+        #expect(text.contains("- 道路交通运输业：事故1起（增加1起（上年同期为零）），死亡2人（增加2人（上年同期为零）），重伤0人（持平）。"))
+        #expect(text.contains("治理整顿各类事故隐患2个，整改率66.7%（2/3）"))
+        #expect(text.contains("2020年10月，共打击各类严重违法违规行为1起，其中停产整顿企业1家。"))
+        #expect(text.contains("（一）“百日除患铸安”（2020年7月20日至2020年10月27日）。期间，"))
+    }
+
+    @Test func plainTextDropsMarkdownMarks() {
+        let text = BulletinRenderer.plainText("# 标题\n\n| 月份 | 起数 |\n|---|---:|\n| 7月 | 1 |\n- 一项\n")
+        #expect(text == "标题\n\n月份\t起数\n7月\t1\n- 一项\n")
+    }
+
+    @Test func aTemplateThatDoesNotParseNamesItsFile() throws {
+        let folder = NSTemporaryDirectory() + "templates-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "{{#total}}未闭合".write(toFile: folder + "/year.md.mustache", atomically: true, encoding: .utf8)
+        #expect {
+            try BulletinRenderer(directory: folder)
+        } throws: { "\($0)".contains("year.md.mustache") }
+    }
+
+    @Test func chineseNumerals() {
+        #expect(ChineseNumeral.text(2, counting: true) == "两")
+        #expect(ChineseNumeral.text(2) == "二")
+        #expect(ChineseNumeral.text(12) == "十二")
+        #expect(ChineseNumeral.text(30) == "三十")
+    }
+}
