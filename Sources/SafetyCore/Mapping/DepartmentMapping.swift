@@ -6,7 +6,7 @@
 /// Example (XML): `xml: {namespaces: {t: "urn:jj"}, record: /t:Export/t:Accident}` with
 /// `fields: {id: "@id", deaths: "t:Casualties/t:Deaths"}` — paths relative to the record element.
 public struct DepartmentMapping: Sendable, Hashable, Decodable {
-    public enum Format: String, Sendable, Hashable, Decodable { case csv, xml }
+    public enum Format: String, Sendable, Hashable, Decodable { case csv, xml, xlsx }
 
     /// CSV layout: delimiter, the header's line, rows to skip.
     public struct CSVLayout: Sendable, Hashable, Decodable {
@@ -98,11 +98,14 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
     public var members: String?
     public var csv: CSVLayout
     public var xml: XMLLayout?
+    /// For xlsx: the worksheet to read (default: the first). The `csv` section's header_row and
+    /// skip_rows_where_first_cell apply to its rows.
+    public var sheet: String?
     public var exportDate: ExportDateRule
     public var fields: [String: FieldRule]
 
     enum CodingKeys: String, CodingKey {
-        case department, kind, format, encoding, members, csv, xml, exportDate = "export_date", fields
+        case department, kind, format, encoding, members, sheet, csv, xml, exportDate = "export_date", fields
     }
 
     public init(from decoder: any Decoder) throws {
@@ -112,6 +115,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         format = try c.decode(Format.self, forKey: .format)
         encoding = try c.decodeIfPresent(String.self, forKey: .encoding) ?? "utf-8"
         members = try c.decodeIfPresent(String.self, forKey: .members)
+        sheet = try c.decodeIfPresent(String.self, forKey: .sheet)
         csv = try c.decodeIfPresent(CSVLayout.self, forKey: .csv) ?? CSVLayout()
         xml = try c.decodeIfPresent(XMLLayout.self, forKey: .xml)
         exportDate = try c.decode(ExportDateRule.self, forKey: .exportDate)
@@ -141,6 +145,8 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         let dateSources = [exportDate.column, exportDate.constant, exportDate.fileNamePattern].compactMap { $0 }
         if dateSources.count != 1 { problems.append("export_date needs exactly one of column, constant or file_name_pattern") }
         if format == .xml && xml == nil { problems.append("format xml needs an xml section with record") }
+        if sheet != nil && format != .xlsx { problems.append("sheet applies to format xlsx only") }
+        if format == .xlsx && members != nil { problems.append("format xlsx reads one workbook; members applies to csv or xml bundles") }
         if csv.delimiter.unicodeScalars.count != 1 || !csv.delimiter.unicodeScalars.first!.isASCII {
             problems.append("csv delimiter must be one ASCII character")
         }

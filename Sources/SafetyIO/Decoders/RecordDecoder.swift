@@ -54,6 +54,15 @@ public final class CSVRecordDecoder: RecordDecoder {
         return items
     }
 
+    /// Rows that arrive already split (worksheet rows), with the same header, title and
+    /// summary-row handling as CSV lines.
+    public func feed(rows: [CSVRow]) throws -> [DecodedItem] { try handle(rows) }
+
+    /// The end of pre-split rows: a sheet without the header row is a configuration problem.
+    public func finishRows() throws {
+        if header == nil { throw IngestFailure.missingColumn(file: file, member: member, column: sourceKeys.first ?? "", header: []) }
+    }
+
     private func translate(_ problem: CSVReader.Problem) -> IngestFailure {
         switch problem {
         case .recordTooLarge(let line): .recordTooLarge(file: file, member: member, line: line, limitBytes: reader.maxRecordBytes)

@@ -1,4 +1,3 @@
-import CLibXML2
 import SafetyCore
 
 /// Streams XML through libxml2's SAX2 push parser and delivers one raw record per element at
@@ -7,11 +6,11 @@ import SafetyCore
 /// Safety: network access is off, entities are never substituted and a document that declares
 /// any entity is refused; libxml2's own depth and text limits stay on. Not well-formed input
 /// fails with the first error's line and column, and the caller publishes nothing from it.
-public final class XMLRecordDecoder: RecordDecoder {
-    struct Name: Hashable { var uri: String; var local: String }
+public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
+    typealias Name = XMLName
     struct KeyPath { var elements: [Name]; var attribute: Name? }
 
-    private var context: xmlParserCtxtPtr?
+    private var parser: XMLEventParser?
     private let file: String
     private let member: String?
     private let recordPath: [Name]
@@ -23,7 +22,6 @@ public final class XMLRecordDecoder: RecordDecoder {
     private var textSlots: [[Int]] = []
     private var textBuffers: [[UInt8]] = []
     private var queue: [DecodedItem] = []
-    private var failure: IngestFailure?
     private var recordNumber = 0
     private var recordLine = 0
 
@@ -54,63 +52,14 @@ public final class XMLRecordDecoder: RecordDecoder {
             return KeyPath(elements: try steps.map { try name($0, attribute: false) }, attribute: attribute)
         }
 
-        var sax = xmlSAXHandler()
-        sax.initialized = XML_SAX2_MAGIC
-        sax.startElementNs = { ctx, localname, _, uri, _, _, attributeCount, _, attributes in
-            let decoder = Unmanaged<XMLRecordDecoder>.fromOpaque(ctx!).takeUnretainedValue()
-            var attrs: [(Name, String)] = []
-            if let attributes {
-                for i in 0..<Int(attributeCount) {
-                    let base = i * 5
-                    guard let local = attributes[base], let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
-                    let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
-                    let attrURI = attributes[base + 2].map { String(cString: $0) } ?? ""
-                    attrs.append((Name(uri: attrURI, local: String(cString: local)), value))
-                }
-            }
-            decoder.startElement(Name(uri: uri.map { String(cString: $0) } ?? "", local: String(cString: localname!)), attrs)
-        }
-        sax.endElementNs = { ctx, _, _, _ in
-            Unmanaged<XMLRecordDecoder>.fromOpaque(ctx!).takeUnretainedValue().endElement()
-        }
-        sax.characters = { ctx, chars, length in
-            Unmanaged<XMLRecordDecoder>.fromOpaque(ctx!).takeUnretainedValue().characters(chars, Int(length))
-        }
-        sax.cdataBlock = sax.characters
-        sax.entityDecl = { ctx, name, _, _, _, _ in
-            let decoder = Unmanaged<XMLRecordDecoder>.fromOpaque(ctx!).takeUnretainedValue()
-            decoder.fail(.entityDeclared(file: decoder.file, member: decoder.member, line: decoder.currentLine,
-                                         name: name.map { String(cString: $0) } ?? ""))
-        }
-        sax.serror = { ctx, error in
-            guard let ctx, let error, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-            let decoder = Unmanaged<XMLRecordDecoder>.fromOpaque(ctx).takeUnretainedValue()
-            var message = error.pointee.message.map { String(cString: $0) } ?? "error \(error.pointee.code)"
-            while message.last == "\n" { message.removeLast() }
-            decoder.fail(.notWellFormed(file: decoder.file, member: decoder.member, line: Int(error.pointee.line),
-                                        column: Int(error.pointee.int2), message: message))
-        }
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        context = xmlCreatePushParserCtxt(&sax, me, nil, 0, file)
-        guard let context else { throw IngestFailure.unreadable(file: file, reason: "libxml2 could not create a parser") }
-        xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue))
+        parser = try XMLEventParser(file: file, member: member, handler: self)
     }
 
-    deinit {
-        if let context { xmlFreeParserCtxt(context) }
-    }
+    private var currentLine: Int { parser?.currentLine ?? 0 }
 
-    private var currentLine: Int {
-        guard let input = context?.pointee.input else { return 0 }
-        return Int(input.pointee.line)
-    }
+    private func fail(_ problem: IngestFailure) { parser?.fail(problem) }
 
-    private func fail(_ problem: IngestFailure) {
-        if failure == nil { failure = problem }
-        if let context { xmlStopParser(context) }
-    }
-
-    private func startElement(_ name: Name, _ attributes: [(Name, String)]) {
+    func startElement(_ name: Name, _ attributes: [(Name, String)]) {
         stack.append(name)
         let relative: ArraySlice<Name>
         if let depth = recordDepth {
@@ -136,16 +85,16 @@ public final class XMLRecordDecoder: RecordDecoder {
         textBuffers.append([])
     }
 
-    private func characters(_ chars: UnsafePointer<xmlChar>?, _ length: Int) {
-        guard let chars, let slots = textSlots.last, !slots.isEmpty else { return }
-        if textBuffers[textBuffers.count - 1].count + length > maxTextBytes {
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let slots = textSlots.last, !slots.isEmpty else { return }
+        if textBuffers[textBuffers.count - 1].count + bytes.count > maxTextBytes {
             fail(.recordTooLarge(file: file, member: member, line: currentLine, limitBytes: maxTextBytes))
             return
         }
-        textBuffers[textBuffers.count - 1].append(contentsOf: UnsafeBufferPointer(start: chars, count: length))
+        textBuffers[textBuffers.count - 1].append(contentsOf: bytes)
     }
 
-    private func endElement() {
+    func endElement() {
         defer { stack.removeLast() }
         guard let depth = recordDepth else { return }
         let slots = textSlots.removeLast()
@@ -161,28 +110,18 @@ public final class XMLRecordDecoder: RecordDecoder {
         }
     }
 
-    private func drain() throws -> [DecodedItem] {
-        if let failure { throw failure }
+    private func drain() -> [DecodedItem] {
         defer { queue.removeAll(keepingCapacity: true) }
         return queue
     }
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
-        guard failure == nil else { throw failure! }
-        chunk.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { chars in
-                _ = xmlParseChunk(context, chars.baseAddress, Int32(chars.count), 0)
-            }
-        }
-        return try drain()
+        try parser!.feed(chunk)
+        return drain()
     }
 
     public func finish() throws -> [DecodedItem] {
-        guard failure == nil else { throw failure! }
-        _ = xmlParseChunk(context, nil, 0, 1)
-        if failure == nil, let context, context.pointee.wellFormed == 0 {
-            fail(.notWellFormed(file: file, member: member, line: currentLine, column: 0, message: "document is incomplete"))
-        }
-        return try drain()
+        try parser!.finish()
+        return drain()
     }
 }

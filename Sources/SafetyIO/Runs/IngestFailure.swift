@@ -12,6 +12,7 @@ public enum IngestFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case inflationLimit(file: String, limitBytes: Int)
     case corruptArchive(file: String, byteOffset: Int, reason: String)
     case unsafeArchiveMember(file: String, member: String, reason: String)
+    case unsupportedArchive(file: String, member: String?, reason: String)
     case tooManyMembers(file: String, limit: Int)
     case noMatchingMembers(file: String, pattern: String)
     case notWellFormed(file: String, member: String?, line: Int, column: Int, message: String)
@@ -38,7 +39,8 @@ public enum IngestFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .trailingGarbage(let file, let offset): "\(file): bytes after the end of the gzip data at byte \(offset) are not a gzip member; the file is damaged"
         case .notGzip(let file): "\(file): named .gz but is not gzip data; rename it or export it again"
         case .inflationLimit(let file, let limit): "\(file): decompresses to more than \(limit) bytes (limit); refusing a possible decompression bomb"
-        case .corruptArchive(let file, let offset, let reason): "\(file): tar archive is corrupt at byte \(offset): \(reason)"
+        case .corruptArchive(let file, let offset, let reason): "\(file): archive is corrupt at byte \(offset): \(reason)"
+        case .unsupportedArchive(let file, let member, let reason): "\(IngestFailure.place(file, member)): not read: \(reason); ask the department to send it unencrypted, as a plain (stored or deflate) zip or as tar.gz"
         case .unsafeArchiveMember(let file, let member, let reason): "\(file): archive member \"\(member)\" refused: \(reason)"
         case .tooManyMembers(let file, let limit): "\(file): archive has more than \(limit) members (limit)"
         case .noMatchingMembers(let file, let pattern): "\(file): no archive member matches \"\(pattern)\"; check the mapping's members pattern"

@@ -119,24 +119,60 @@ public struct IngestRun {
             }
         }
 
-        if let pattern = mapping.members {
-            guard TarReader.hasMagic(try opened.peek(512)) else {
-                throw IngestFailure.corruptArchive(file: fileName, byteOffset: 0, reason: "not a tar archive (the mapping names members)")
+        let magic = try opened.peek(512)
+        func zip() throws -> ZipReader {
+            try ZipReader(path: exportPath, file: fileName, maxMembers: limits.maxArchiveMembers, maxInflatedBytes: limits.maxInflatedBytes)
+        }
+        if mapping.format == .xlsx {
+            guard ZipReader.hasMagic(magic) else {
+                throw IngestFailure.corruptArchive(file: fileName, byteOffset: 0, reason: "not an .xlsx workbook (no zip signature)")
             }
-            let tar = TarReader(opened, file: fileName, maxMembers: pipeline.config.limits.maxArchiveMembers)
-            while let member = try tar.nextMember() {
-                let base = member.name.split(separator: "/").last.map(String.init) ?? member.name
-                guard Glob.matches(pattern, member.name) || Glob.matches(pattern, base) else {
-                    summary.notes.append("\(fileName):\(member.name): skipped (does not match \(pattern))")
-                    continue
+            let archive = try zip()
+            let workbook = try XLSXReader(zip: archive, sheet: mapping.sheet, maxSharedStringBytes: limits.maxInflatedBytes)
+            let sheet = "sheet:" + workbook.sheetName
+            summary.members.append(sheet)
+            let decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: fileName, member: sheet,
+                                           maxRecordBytes: limits.maxRecordBytes)
+            try workbook.forEachRow(maxRowBytes: limits.maxRecordBytes) { rows in
+                for item in try decoder.feed(rows: rows) { try consume(item) }
+            }
+            try decoder.finishRows()
+            summary.notes.append(contentsOf: archive.notes)
+        } else if let pattern = mapping.members {
+            func selected(_ name: String) -> Bool {
+                let base = name.split(separator: "/").last.map(String.init) ?? name
+                guard Glob.matches(pattern, name) || Glob.matches(pattern, base) else {
+                    summary.notes.append("\(fileName):\(name): skipped (does not match \(pattern))")
+                    return false
                 }
-                summary.members.append(member.name)
-                try ExportOpener.decode(TarMemberSource(tar), mapping: mapping, mapper: mapper,
-                                        file: fileName, member: member.name, maxRecordBytes: limits.maxRecordBytes, consume: consume)
+                summary.members.append(name)
+                return true
             }
-            summary.notes.append(contentsOf: tar.notes)
+            if ZipReader.hasMagic(magic) {
+                let archive = try zip()
+                for member in archive.members where selected(member.name) {
+                    try ExportOpener.decode(try archive.source(for: member), mapping: mapping, mapper: mapper,
+                                            file: fileName, member: member.name, maxRecordBytes: limits.maxRecordBytes, consume: consume)
+                }
+                summary.notes.append(contentsOf: archive.notes)
+            } else {
+                guard TarReader.hasMagic(magic) else {
+                    throw IngestFailure.corruptArchive(file: fileName, byteOffset: 0, reason: "neither a tar nor a zip archive (the mapping names members)")
+                }
+                let tar = TarReader(opened, file: fileName, maxMembers: limits.maxArchiveMembers)
+                while let member = try tar.nextMember() {
+                    guard selected(member.name) else { continue }
+                    try ExportOpener.decode(TarMemberSource(tar), mapping: mapping, mapper: mapper,
+                                            file: fileName, member: member.name, maxRecordBytes: limits.maxRecordBytes, consume: consume)
+                }
+                summary.notes.append(contentsOf: tar.notes)
+            }
             if summary.members.isEmpty { throw IngestFailure.noMatchingMembers(file: fileName, pattern: pattern) }
         } else {
+            if ZipReader.hasMagic(magic) {
+                throw IngestFailure.configuration(file: fileName, problems: [
+                    "a zip archive, but its mapping names no members (add members: \"*.csv\") and is not format xlsx"])
+            }
             try ExportOpener.decode(opened, mapping: mapping, mapper: mapper, file: fileName, member: nil,
                                     maxRecordBytes: limits.maxRecordBytes, consume: consume)
         }
@@ -209,6 +245,8 @@ public enum ExportOpener {
                 ? try FieldTranscoder(encoding: mapping.encoding, file: file) : nil
             decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: file, member: member,
                                        maxRecordBytes: maxRecordBytes, transcoder: transcoder)
+        case .xlsx:
+            throw IngestFailure.configuration(file: file, problems: ["an .xlsx workbook inside a bundle is not supported; send it on its own"])
         case .xml:
             decoder = try XMLRecordDecoder(layout: mapping.xml!, sourceKeys: mapper.sourceKeys, file: file, member: member,
                                            maxTextBytes: maxRecordBytes)
