@@ -71,6 +71,29 @@ struct IngestRunTests {
         #expect(failure == .notGzip(file: "jiaojing-accidents-2020-20201106.xml.gz"))
     }
 
+    /// Excel's "Unicode Text": UTF-16LE with a BOM. A lone surrogate (a bad code unit) rejects
+    /// only its record, with invalid_text; the records around it arrive.
+    @Test func aBadCodeUnitInUTF16RejectsOnlyItsRecord() throws {
+        func utf16(_ text: String) -> [UInt8] { Array(text.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
+        let header = "标题\n事故编号,发生日期,乡镇,行业领域,死亡人数,重伤人数,轻伤人数,直接经济损失(万元)\n"
+        var rows: [String] = []
+        for i in 1...9 { rows.append("U\(i),2020-01-0\(i),明光街道,建筑,0,0,0,1\n") }
+        var bytes: [UInt8] = [0xFF, 0xFE] + utf16(header + rows[0...3].joined())
+        bytes += utf16("U5,2020-01-05,明光") + [0x00, 0xD8] + utf16("街道,建筑,0,0,0,1\n")  // 0xD800 alone
+        bytes += utf16(rows[5...].joined())
+        let pipeline = try PipelineLoader.load(Self.pipelinePath)
+        let directory = try Fixture.temporaryDirectory()
+        let path = directory + "/yingji-accidents-20201106.csv"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let summary = try IngestRun(pipeline: pipeline, exportPath: path, outputDirectory: directory + "/out").run()
+        #expect(summary.read == 9 && summary.accepted == 8 && summary.rejected == 1)
+        let rejects = try String(contentsOfFile: directory + "/out/rejects.csv", encoding: .utf8)
+        #expect(rejects.contains("yingji-accidents-20201106.csv,,7,5,乡镇,,invalid_text,"))
+        let accidents = try String(contentsOfFile: directory + "/out/accident.csv", encoding: .utf8)
+        #expect(accidents.contains("U4,") && accidents.contains("U6,") && !accidents.contains("U5,"))
+        #expect(!accidents.contains("\u{FFFD}"))
+    }
+
     @Test func rejectsOverTheThresholdFailButKeepTheRejectsFile() throws {
         let csv = "事故编号,发生日期,乡镇,行业领域,死亡人数,重伤人数,轻伤人数,直接经济损失(万元)\n" +
             "1,2020-01-01,明光街道,建筑,两,0,0,1\n2,2020-01-02,明光街道,建筑,1,0,0,1\n"

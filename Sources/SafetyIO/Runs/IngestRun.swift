@@ -236,7 +236,8 @@ public enum ExportOpener {
         case .csv:
             let bom = try peekable.peek(2)
             if bom == [0xFF, 0xFE] || bom == [0xFE, 0xFF] {
-                input = try TranscodingSource(peekable, from: "UTF-16", file: file, member: member)
+                // Decoded as a stream; a bad code unit marks its record invalid instead of failing the file.
+                input = try TranscodingSource(peekable, from: "UTF-16", file: file, member: member, markInvalid: true)
             } else if !TranscodingSource.isUTF8(mapping.encoding) && !FieldTranscoder.isGBFamily(mapping.encoding) {
                 input = try TranscodingSource(peekable, from: mapping.encoding, file: file, member: member)
             }
