@@ -73,9 +73,9 @@ bench: $(TOOLS) ## Side-by-side benchmark with DuckDB and xmllint (BENCH_N recor
 	python3 tools/bench/run.py --n $(BENCH_N) --runs $(BENCH_RUNS) --bin $(BIN) $(if $(SCALING),--scaling)
 
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= csv xml archive
+FUZZ_TARGETS ?= csv xml archive zip
 
-fuzz: ## Fuzz the CSV, XML and gzip/tar readers with libFuzzer, FUZZ_SECONDS each (crashers land in fuzz/crashes/)
+fuzz: ## Fuzz the CSV, XML, gzip/tar and zip/xlsx readers with libFuzzer, FUZZ_SECONDS each (crashers land in fuzz/crashes/)
 	swift build --sanitize=fuzzer --scratch-path .build-fuzz --product safety-fuzz -Xswiftc -DFUZZING -Xswiftc -parse-as-library
 	@mkdir -p fuzz/crashes
 	for t in $(FUZZ_TARGETS); do \

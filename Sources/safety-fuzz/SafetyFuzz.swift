@@ -5,7 +5,7 @@ import SafetyIO
 import Glibc
 #endif
 
-/// The target, chosen once from FUZZ_TARGET (csv, xml, archive).
+/// The target, chosen once from FUZZ_TARGET (csv, xml, archive, zip).
 nonisolated(unsafe) let target: String = getenv("FUZZ_TARGET").map { String(cString: $0) } ?? "csv"
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -23,7 +23,7 @@ public final class ZipReader {
         var localHeaderOffset: Int
     }
 
-    private let fd: Int32
+    private let storage: RandomAccessBytes
     public let file: String
     public let maxInflatedBytes: Int
     public private(set) var members: [Member] = []
@@ -35,40 +35,41 @@ public final class ZipReader {
         bytes.count >= 4 && bytes[0] == 0x50 && bytes[1] == 0x4B && (bytes[2], bytes[3]) == (3, 4) || bytes.starts(with: [0x50, 0x4B, 5, 6])
     }
 
-    public init(path: String, file: String, maxMembers: Int = TarReader.defaultMaxMembers,
+    public convenience init(path: String, file: String, maxMembers: Int = TarReader.defaultMaxMembers,
                 maxInflatedBytes: Int = GzipByteSource.defaultMaxOutputBytes) throws {
-        self.file = file
-        self.maxInflatedBytes = maxInflatedBytes
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IngestFailure.unreadable(file: file, reason: String(cString: strerror(errno))) }
-        do { try readCentralDirectory(maxMembers: maxMembers) } catch { close(fd); throw error }
+        try self.init(storage: try FileRandomAccess(path: path, file: file), file: file, maxMembers: maxMembers,
+                      maxInflatedBytes: maxInflatedBytes)
     }
 
-    deinit { close(fd) }
+    /// An archive already in memory (tests and the fuzz harness).
+    public convenience init(bytes: [UInt8], file: String, maxMembers: Int = TarReader.defaultMaxMembers,
+                            maxInflatedBytes: Int = GzipByteSource.defaultMaxOutputBytes) throws {
+        try self.init(storage: MemoryRandomAccess(bytes: bytes), file: file, maxMembers: maxMembers, maxInflatedBytes: maxInflatedBytes)
+    }
+
+    init(storage: RandomAccessBytes, file: String, maxMembers: Int, maxInflatedBytes: Int) throws {
+        self.storage = storage
+        self.file = file
+        self.maxInflatedBytes = maxInflatedBytes
+        try readCentralDirectory(maxMembers: maxMembers)
+    }
 
     func corrupt(_ offset: Int, _ reason: String) -> IngestFailure {
         IngestFailure.corruptArchive(file: file, byteOffset: offset, reason: reason)
     }
 
     func read(at offset: Int, count: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw corrupt(offset + done, "archive ends early") }
-            done += n
+        guard offset >= 0, count >= 0, offset + count <= storage.size, let bytes = try storage.read(at: offset, count: count) else {
+            throw corrupt(offset, "archive ends early")
         }
-        return out
+        return bytes
     }
 
     static func u16(_ b: [UInt8], _ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
     static func u32(_ b: [UInt8], _ i: Int) -> Int { u16(b, i) | u16(b, i + 2) << 16 }
 
     private func readCentralDirectory(maxMembers: Int) throws {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: file, reason: String(cString: strerror(errno))) }
-        let size = Int(info.st_size)
+        let size = storage.size
         // The end record is the last 22 bytes plus a comment of up to 65,535 bytes.
         let tailLength = min(size, 22 + 65_535)
         guard tailLength >= 22 else { throw corrupt(0, "too short to be a zip archive") }
@@ -281,4 +282,48 @@ final class ZipMemberSource: ByteSource {
         if produced != member.size { throw lying("holds \(produced) bytes") }
         if UInt32(crc) != member.crc { throw reader.corrupt(offset, "\(member.name): CRC-32 mismatch") }
     }
+}
+
+/// Bytes read by position: a file (pread) or memory.
+protocol RandomAccessBytes: AnyObject {
+    var size: Int { get }
+    /// Exactly `count` bytes at `offset`, or nil when the storage ends first.
+    func read(at offset: Int, count: Int) throws -> [UInt8]?
+}
+
+final class FileRandomAccess: RandomAccessBytes {
+    private let fd: Int32
+    let size: Int
+
+    init(path: String, file: String) throws {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestFailure.unreadable(file: file, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            close(fd)
+            throw IngestFailure.unreadable(file: file, reason: String(cString: strerror(errno)))
+        }
+        size = Int(info.st_size)
+    }
+
+    deinit { close(fd) }
+
+    func read(at offset: Int, count: Int) throws -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            done += n
+        }
+        return out
+    }
+}
+
+final class MemoryRandomAccess: RandomAccessBytes {
+    let bytes: [UInt8]
+    var size: Int { bytes.count }
+    init(bytes: [UInt8]) { self.bytes = bytes }
+    func read(at offset: Int, count: Int) throws -> [UInt8]? { Array(bytes[offset..<offset + count]) }
 }

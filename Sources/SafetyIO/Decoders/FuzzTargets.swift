@@ -4,7 +4,7 @@ import SafetyCore
 /// reader, in two chunks so chunk boundaries are exercised, and must never trap. Errors thrown
 /// for bad input are the expected outcome; only crashes, hangs and runaway memory are findings.
 public enum FuzzTargets {
-    public static let names = ["csv", "xml", "archive"]
+    public static let names = ["csv", "xml", "archive", "zip"]
 
     public static func run(_ target: String, _ bytes: [UInt8]) {
         let cut = bytes.count / 3
@@ -12,6 +12,7 @@ public enum FuzzTargets {
         switch target {
         case "csv": csv(chunks, gb18030: (bytes.first ?? 0) & 1 == 1)
         case "xml": xml(chunks)
+        case "zip": zip(bytes)
         default: archive(bytes)
         }
     }
@@ -35,6 +36,17 @@ public enum FuzzTargets {
                                                   member: nil, maxTextBytes: 1 << 16) else { return }
         for chunk in chunks { _ = try? decoder.feed(chunk) }
         _ = try? decoder.finish()
+    }
+
+    /// Zip members read in full (sizes and CRC checked), then the bytes as an .xlsx workbook.
+    static func zip(_ bytes: [UInt8]) {
+        guard let archive = try? ZipReader(bytes: bytes, file: "fuzz.zip", maxMembers: 100, maxInflatedBytes: 1 << 22) else { return }
+        for member in archive.members {
+            guard let source = try? archive.source(for: member) else { continue }
+            while let chunk = try? source.read(), chunk.count > 0 {}
+        }
+        guard let workbook = try? XLSXReader(zip: archive, sheet: nil, maxSharedStringBytes: 1 << 20) else { return }
+        try? workbook.forEachRow(maxRowBytes: 1 << 16) { _ in }
     }
 
     static func archive(_ bytes: [UInt8]) {
