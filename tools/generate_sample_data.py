@@ -8,7 +8,8 @@ count these figures back from the records; no summary row carries them.
 Usage: tools/generate_sample_data.py [--out DIR] [--check]
   --check  regenerate into a temporary folder and fail if it differs from DIR.
 """
-import argparse, csv, datetime as dt, filecmp, gzip, io, os, random, sys, tarfile, tempfile
+import argparse, csv, datetime as dt, filecmp, gzip, io, os, random, sys, tarfile, tempfile, zipfile
+from xml.sax.saxutils import escape
 
 # Figures from the seed report (../shared/seed): the generator's inputs.
 ROAD_2020 = dict(deaths=[1, 1, 1, 1, 2, 0, 0, 0, 0], serious=[0, 1, 0, 2, 0, 1, 1, 0, 0])          # 9 / 6 / 5
@@ -71,6 +72,81 @@ def write_csv(path, header, rows, encoding="utf-8", newline="\n", title=None, fo
         writer.writerow(footer)
     with open(path, "wb") as f:
         f.write(buffer.getvalue().encode(encoding))
+
+
+ZIP_TIME = (2020, 11, 5, 9, 0, 0)
+
+
+def write_zip(path, members):
+    """A zip as Windows tools write one: fixed timestamps, stored or deflated members."""
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data, method in members:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = method
+            z.writestr(info, data)
+
+
+def excel_serial(day):
+    return (day - dt.date(1899, 12, 30)).days
+
+
+def write_xlsx(path, sheets):
+    """An .xlsx as Excel saves one: shared strings for text, numbers as numbers, dates as
+    serial numbers in a date style (s=1, built-in format 14), a title row left above the header.
+    `sheets` is [(name, rows)]; a cell is str, int or dt.date."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    strings, index = [], {}
+
+    def cell(ref, value):
+        if isinstance(value, dt.date):
+            return f'<c r="{ref}" s="1"><v>{excel_serial(value)}</v></c>'
+        if isinstance(value, int):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        if value == "":
+            return ""
+        if value not in index:
+            index[value] = len(strings)
+            strings.append(value)
+        return f'<c r="{ref}" t="s"><v>{index[value]}</v></c>'
+
+    def column(i):
+        return chr(65 + i) if i < 26 else chr(64 + i // 26) + chr(65 + i % 26)
+
+    parts = []
+    for n, (name, rows) in enumerate(sheets, 1):
+        body = "".join(f'<row r="{r}">' + "".join(cell(f"{column(c)}{r}", v) for c, v in enumerate(row)) + "</row>"
+                       for r, row in enumerate(rows, 1))
+        parts.append((f"xl/worksheets/sheet{n}.xml",
+                      f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{main}"><sheetData>{body}</sheetData></worksheet>'))
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                        for n in range(1, len(sheets) + 1))
+    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    files = [
+        ("[Content_Types].xml", head + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+         '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+         '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+         + overrides + "</Types>"),
+        ("_rels/.rels", head + f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        ("xl/workbook.xml", head + f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+         + "".join(f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>' for n, (name, _) in enumerate(sheets, 1)) + "</sheets></workbook>"),
+        ("xl/_rels/workbook.xml.rels", head + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+         + "".join(f'<Relationship Id="rId{n}" Type="{rel}/worksheet" Target="worksheets/sheet{n}.xml"/>' for n in range(1, len(sheets) + 1))
+         + f'<Relationship Id="rId{len(sheets) + 1}" Type="{rel}/styles" Target="styles.xml"/>'
+         + f'<Relationship Id="rId{len(sheets) + 2}" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'),
+        ("xl/styles.xml", head + f'<styleSheet xmlns="{main}"><fonts count="1"><font><sz val="11"/><name val="等线"/></font></fonts>'
+         '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+         '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+         '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+         '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+    ] + parts
+    sst = head + f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">' + "".join(
+        f"<si><t>{escape(t)}</t></si>" for t in strings) + "</sst>"
+    files.insert(5, ("xl/sharedStrings.xml", sst))
+    write_zip(path, [(name, text.encode("utf-8"), zipfile.ZIP_DEFLATED) for name, text in files])
 
 
 # ---------------------------------------------------------------- road accidents (交警大队, gzipped XML)
@@ -260,7 +336,18 @@ def generate(out):
         ["YH2020-90005", "2020/09/02", "柳巷镇", "其他", enterprise(), "一般", "已整改", "", "2020/10/02", "否", ""],
     ]
     write_csv(p("yingji-hazards-2020-20201105.csv"), header, rows2020)
-    write_csv(p("yingji-hazards-2019-20200110.csv"), header, yingji_rows(h2019, "YH2019"))
+    # Last year's hazards came as the workbook the clerk keeps (an .xlsx with a notes sheet first,
+    # a title row above the header, dates as date cells).
+    def as_cells(row):
+        out = list(row)
+        for i in (1, 7, 8):
+            if out[i]:
+                out[i] = dt.datetime.strptime(out[i], "%Y/%m/%d").date()
+        return out
+    write_xlsx(p("yingji-hazards-2019-20200110.xlsx"), [
+        ("填表说明", [["本表由应急管理局按月导出，日期为Excel日期单元格。"]]),
+        ("隐患台账", [["明光市应急管理局2019年隐患排查治理台账"]] + [header] + [as_cells(r) for r in yingji_rows(h2019, "YH2019")]),
+    ])
 
     # Housing and construction: GB18030 (what Chinese Excel saves), its own column names,
     # header cells padded with full-width spaces.
@@ -359,7 +446,18 @@ def generate(out):
         for _ in range(3):
             k += 1
             rows.append([f"JC2019-{k:05d}", date.isoformat(), DIVISION_CODE[rng.choice(TOWNS)], INDUSTRY_CODE[rng.choice(SECTORS)], enterprise(), f"2019-DC-{g:03d}"])
-    write_csv(p("anweiban-inspections-20201105.csv"), ["记录编号", "检查日期", "区划代码", "行业代码", "被检查单位", "检查组批次"], rows)
+    # The office zips its inspection records: the campaign's sorties and the ordinary ones as two
+    # members (one stored, one deflated), with the metadata a Mac leaves behind.
+    header = ["记录编号", "检查日期", "区划代码", "行业代码", "被检查单位", "检查组批次"]
+    def member(selected):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows([header] + selected)
+        return buffer.getvalue().encode("utf-8")
+    write_zip(p("anweiban-inspections-20201105.zip"), [
+        ("检查记录/专项督查.csv", member([r for r in rows if "-DC-" in r[5] and r[0].startswith("JC2020")]), zipfile.ZIP_DEFLATED),
+        ("检查记录/日常检查.csv", member([r for r in rows if not ("-DC-" in r[5] and r[0].startswith("JC2020"))]), zipfile.ZIP_STORED),
+        ("__MACOSX/检查记录/._专项督查.csv", b"\x00\x05\x16\x07", zipfile.ZIP_STORED),
+    ])
 
     # The safety committee office's own summary of the campaign by township, with the rate each
     # township printed. Figures are never taken from it; one stated rate disagrees with its counts.

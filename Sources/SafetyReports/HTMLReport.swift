@@ -60,7 +60,7 @@ public struct HTMLReport {
                      keys: sectors.map(\.name), percent: true,
                      series: [("整改率", "#2f855a", sectors.map { tables.value(.rectificationRate, p.name, .sector($0.name)) })])
         let actions: [IndicatorCode] = [.closures, .suspensions, .licencesSuspendedOrRevoked, .rectificationOrders, .fines]
-        out += chart(title: "执法处罚（按类型）", indicator: "enforcement", categories: actions.map { ReportTables.name($0) },
+        out += chart(title: "执法处罚（按类型）", indicator: "enforcement", categories: ["关闭取缔", "停产整顿", "暂扣吊销", "限期整改", "罚款"],
                      keys: actions.map(\.rawValue),
                      series: [("本年", "#6b46c1", actions.map { tables.value($0, p.name) }),
                               ("上年同期", "#d6bcfa", actions.map { tables.previousValue($0, p.name) })])

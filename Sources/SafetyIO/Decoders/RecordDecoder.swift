@@ -27,6 +27,7 @@ public final class CSVRecordDecoder: RecordDecoder {
     private var header: [String]?
     private var columnOfKey: [Int?] = []
     private let transcoder: FieldTranscoder?
+    private var padsShortRows = false
 
     /// `transcoder` decodes each field from a GB-family encoding; without it fields must be UTF-8.
     public init(layout: DepartmentMapping.CSVLayout, sourceKeys: [String], file: String, member: String?,
@@ -56,7 +57,11 @@ public final class CSVRecordDecoder: RecordDecoder {
 
     /// Rows that arrive already split (worksheet rows), with the same header, title and
     /// summary-row handling as CSV lines.
-    public func feed(rows: [CSVRow]) throws -> [DecodedItem] { try handle(rows) }
+    /// A worksheet row ends at its last non-empty cell, so shorter rows are padded with empty cells.
+    public func feed(rows: [CSVRow]) throws -> [DecodedItem] {
+        padsShortRows = true
+        return try handle(rows)
+    }
 
     /// The end of pre-split rows: a sheet without the header row is a configuration problem.
     public func finishRows() throws {
@@ -114,6 +119,7 @@ public final class CSVRecordDecoder: RecordDecoder {
             }
             var fields = row.fields
             while fields.count > header.count, fields.last?.isEmpty == true { fields.removeLast() }
+            if padsShortRows && fields.count < header.count { fields += Array(repeating: [], count: header.count - fields.count) }
             if fields.count != header.count {
                 items.append(.rejection(Rejection(position: position, field: "", value: "",
                                                   reason: .wrongFieldCount(expected: header.count, found: fields.count))))
