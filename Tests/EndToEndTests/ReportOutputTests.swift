@@ -138,6 +138,14 @@ struct ReportOutputTests {
         let png = try #require(FileManager.default.contents(atPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 50_000, "a real screenshot, \(png.count) bytes")
         print("report screenshot: \(screenshot)")
+
+        // Print-friendly: Chromium prints it on A4 pages with the text intact.
+        let pdf = run.out + "/report.pdf"
+        #expect(try CommandLine.run(chromium + ["--no-pdf-header-footer", "--print-to-pdf=\(pdf)", html]).status == 0)
+        let (_, info) = try CommandLine.run(["pdfinfo", pdf])
+        #expect(info.contains("Page size:      595.92 x 842.88 pts (A4)") || info.contains("(A4)"), "\(info)")
+        let (_, printed) = try CommandLine.run(["pdftotext", pdf, "-"])
+        #expect(printed.replacingOccurrences(of: "\n", with: "").contains("整改率84.6%（418/494）"))
     }
 
     /// The detector above is not blind: a page with a console message is caught.

@@ -16,6 +16,8 @@ struct ZipAndXLSXTests {
         var unixMode: UInt32? = nil
         var declaredSize: Int? = nil
         var crc: UInt32? = nil
+        /// Raw name bytes without the UTF-8 flag (as Windows zip tools write GBK names).
+        var rawName: [UInt8]? = nil
     }
 
     static func deflateRaw(_ bytes: [UInt8]) -> [UInt8] {
@@ -44,13 +46,14 @@ struct ZipAndXLSXTests {
             let body = e.deflate ? deflateRaw(e.data) : e.data
             let method = Int(e.method ?? (e.deflate ? 8 : 0))
             let crc = Int(e.crc ?? UInt32(e.data.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }))
-            let name = Array(e.name.utf8)
+            let name = e.rawName ?? Array(e.name.utf8)
+            let utf8Flag = e.rawName == nil ? 0x800 : 0
             let offset = out.count
-            u32(0x0403_4B50, &out); u16(20, &out); u16(Int(e.flags) | 0x800, &out); u16(method, &out); u16(0, &out); u16(0x21, &out)
+            u32(0x0403_4B50, &out); u16(20, &out); u16(Int(e.flags) | utf8Flag, &out); u16(method, &out); u16(0, &out); u16(0x21, &out)
             u32(crc, &out); u32(body.count, &out); u32(e.declaredSize ?? e.data.count, &out); u16(name.count, &out); u16(0, &out)
             out += name + body
             u32(0x0201_4B50, &directory); u16(e.unixMode == nil ? 20 : 0x314, &directory); u16(20, &directory)
-            u16(Int(e.flags) | 0x800, &directory); u16(method, &directory); u16(0, &directory); u16(0x21, &directory)
+            u16(Int(e.flags) | utf8Flag, &directory); u16(method, &directory); u16(0, &directory); u16(0x21, &directory)
             u32(crc, &directory); u32(body.count, &directory); u32(e.declaredSize ?? e.data.count, &directory)
             u16(name.count, &directory); u16(0, &directory); u16(0, &directory); u16(0, &directory); u16(0, &directory)
             u32(Int(e.unixMode ?? 0) << 16, &directory); u32(offset, &directory)
@@ -125,6 +128,14 @@ struct ZipAndXLSXTests {
         let accidents = try String(contentsOfFile: out + "/accident.csv", encoding: .utf8)
         #expect(accidents.contains("Z2,应急管理局,2020-11-06,2020-02-05,女山湖镇,建筑,0,1,0,0.07,"))
         #expect(accidents.contains(",bundle-accidents-20201106.zip,月报/2020-02.csv,2,1\n"))
+    }
+
+    @Test func gbkMemberNamesAreDecoded() throws {
+        // 检查.csv in GBK: 检 = BC EC, 查 = B2 E9.
+        let bytes = Self.zip([Entry(name: "", data: Self.csv("G1,2020-03-05,明光街道,建筑,0,0,0,0\n"),
+                                    rawName: [0xBC, 0xEC, 0xB2, 0xE9] + Array(".csv".utf8))])
+        let (summary, _) = try Self.ingest("bundle-accidents-20201106.zip", bytes).get()
+        #expect(summary.members == ["检查.csv"] && summary.accepted == 1)
     }
 
     @Test func encryptedMembersAreRefusedByName() throws {
