@@ -16,6 +16,8 @@ public final class XLSXReader {
     let dateStyles: Set<Int>
     /// Small parts (workbook, relationships, styles) are read whole up to this size.
     static let partLimit = 16 << 20
+    /// The shared-string table is held in memory (cells refer to it by index): at most this much text.
+    public static let maxSharedStringBytes = 32 << 20
 
     public init(zip: ZipReader, sheet wanted: String?, maxSharedStringBytes: Int) throws {
         self.zip = zip

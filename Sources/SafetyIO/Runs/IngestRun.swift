@@ -128,7 +128,8 @@ public struct IngestRun {
                 throw IngestFailure.corruptArchive(file: fileName, byteOffset: 0, reason: "not an .xlsx workbook (no zip signature)")
             }
             let archive = try zip()
-            let workbook = try XLSXReader(zip: archive, sheet: mapping.sheet, maxSharedStringBytes: limits.maxInflatedBytes)
+            let workbook = try XLSXReader(zip: archive, sheet: mapping.sheet,
+                                          maxSharedStringBytes: min(limits.maxInflatedBytes, XLSXReader.maxSharedStringBytes))
             let sheet = "sheet:" + workbook.sheetName
             summary.members.append(sheet)
             let decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: fileName, member: sheet,
