@@ -170,6 +170,17 @@ struct ReportOutputTests {
         #expect((failed["count"] as? Int ?? 0) > 0)
     }
 
+    /// The schema names every indicator code and unit the engine writes, no more.
+    @Test func schemaListsEveryIndicatorAndUnit() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/schema/indicators.schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let row = try #require(((schema["$defs"] as? [String: Any])?["row"] as? [String: Any])?["properties"] as? [String: Any])
+        let codes = try #require((row["indicator"] as? [String: Any])?["enum"] as? [String])
+        #expect(codes == IndicatorCode.allCases.map(\.rawValue))
+        let units = try #require((row["unit"] as? [String: Any])?["enum"] as? [String])
+        #expect(Set(units) == Set(IndicatorCode.allCases.map(\.unit)))
+    }
+
     @Test func sqliteAnswersTheCommonQuestions() throws {
         let run = try sample()
         let db = run.out + "/safety.sqlite"
