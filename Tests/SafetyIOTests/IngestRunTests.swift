@@ -124,7 +124,7 @@ struct ConfiguredLimitsTests {
         let source = IngestRunTests.root + "/Pipelines/mingguang"
         try FileManager.default.copyItem(atPath: source + "/mappings", toPath: directory + "/mappings")
         try FileManager.default.copyItem(atPath: source + "/reference.csv", toPath: directory + "/reference.csv")
-        let text = try String(contentsOfFile: source + "/pipeline.yaml", encoding: .utf8) + "\nlimits: \(limits)\n"
+        let text = try Fixture.samplePipelineYAML(limits: limits)
         try text.write(toFile: directory + "/pipeline.yaml", atomically: true, encoding: .utf8)
         return (try PipelineLoader.load(directory + "/pipeline.yaml"), directory)
     }

@@ -6,6 +6,14 @@ import SafetyIO
 enum Fixture {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The sample pipeline file's text, its `limits:` line replaced by `limits` (YAML) when given.
+    static func samplePipelineYAML(limits: String? = nil) throws -> String {
+        let text = try String(contentsOfFile: repositoryRoot.path + "/Pipelines/mingguang/pipeline.yaml", encoding: .utf8)
+        guard let limits else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("limits:") }
+            .joined(separator: "\n") + "\nlimits: \(limits)\n"
+    }
+
     static func gzip(_ bytes: [UInt8]) -> [UInt8] {
         var stream = z_stream()
         precondition(czlib_deflate_init2(&stream, 6, 31) == Z_OK)

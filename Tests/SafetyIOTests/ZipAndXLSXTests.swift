@@ -69,19 +69,18 @@ struct ZipAndXLSXTests {
     static let header = "事故编号,发生日期,乡镇,行业领域,死亡人数,重伤人数,轻伤人数,直接经济损失(万元)\n"
 
     /// The sample pipeline plus the zip and xlsx rules, in a temporary folder, accepting up to half
-    /// the records rejected; `limits` is YAML.
+    /// the records rejected; `limits` (YAML flow mapping) replaces the sample's limits.
     static func pipeline(limits: String = "") throws -> LoadedPipeline {
         let folder = try Fixture.temporaryDirectory() + "/pipeline"
         try FileManager.default.copyItem(atPath: Fixture.repositoryRoot.path + "/Pipelines/mingguang", toPath: folder)
-        var yaml = try String(contentsOfFile: folder + "/pipeline.yaml", encoding: .utf8)
-        yaml = yaml.replacingOccurrences(of: "exports:\n", with: """
+        let yaml = try Fixture.samplePipelineYAML(limits: limits.isEmpty ? nil : limits).replacingOccurrences(of: "exports:\n", with: """
             exports:
               - files: "bundle-accidents-*.zip"
                 mapping: mappings/bundle-accidents.yaml
               - files: "sheet-accidents-*.xlsx"
                 mapping: mappings/sheet-accidents.yaml
 
-            """).replacingOccurrences(of: "max_reject_rate: 0.2", with: "max_reject_rate: 0.5") + limits
+            """).replacingOccurrences(of: "max_reject_rate: 0.2", with: "max_reject_rate: 0.5")
         try yaml.write(toFile: folder + "/pipeline.yaml", atomically: true, encoding: .utf8)
         let csvMapping = try String(contentsOfFile: folder + "/mappings/yingji-accidents.yaml", encoding: .utf8)
         try csvMapping.replacingOccurrences(of: "csv:\n  header_row: 2", with: "members: \"*.csv\"\ncsv:\n  header_row: 1")
@@ -169,13 +168,13 @@ struct ZipAndXLSXTests {
         let bytes = Self.zip([Entry(name: "bomb.csv", data: Self.csv("") + zeros)])
         #expect(bytes.count < 64 << 10, "a real bomb: \(bytes.count) bytes compressed")
         let failure = try Self.failure("bundle-accidents-20201106.zip", bytes,
-                                       limits: "limits: {max_inflated_bytes: 1048576, max_record_bytes: 16777216}\n")
+                                       limits: "{max_inflated_bytes: 1048576, max_record_bytes: 16777216}")
         #expect(failure == .inflationLimit(file: "bundle-accidents-20201106.zip", limitBytes: 1 << 20))
     }
 
     @Test func tooManyMembersHitTheLimit() throws {
         let bytes = Self.zip((1...5).map { Entry(name: "m\($0).csv", data: Self.csv("")) })
-        let failure = try Self.failure("bundle-accidents-20201106.zip", bytes, limits: "limits: {max_archive_members: 3}\n")
+        let failure = try Self.failure("bundle-accidents-20201106.zip", bytes, limits: "{max_archive_members: 3}")
         #expect(failure == .tooManyMembers(file: "bundle-accidents-20201106.zip", limit: 3))
     }
 
@@ -275,6 +274,14 @@ struct ZipAndXLSXTests {
     @Test func anXlsxThatIsNotAZipIsRefused() throws {
         let failure = try #require(try Self.failure("sheet-accidents-20201106.xlsx", Array("事故编号,发生日期\n".utf8)))
         #expect("\(failure)".contains("not an .xlsx workbook"))
+    }
+
+    @Test func numbersReadAsExcelShowsThem() {
+        #expect(XLSXReader.excelNumber("118.30000000000001") == "118.3")
+        #expect(XLSXReader.excelNumber("0.30000000000000004") == "0.3")
+        #expect(XLSXReader.excelNumber("1.5E-3") == "0.0015")
+        #expect(XLSXReader.excelNumber("44105") == "44105" && XLSXReader.excelNumber("12.5") == "12.5")
+        #expect(XLSXReader.excelNumber("1E+300") == "1E+300", "left for the readers to refuse")
     }
 
     @Test func columnReferences() {

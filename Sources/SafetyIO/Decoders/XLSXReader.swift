@@ -1,3 +1,4 @@
+import Foundation
 import SafetyCore
 
 /// Reads one worksheet of an .xlsx workbook (as Excel and WPS save them) row by row: the first
@@ -107,6 +108,16 @@ public final class XLSXReader {
         }
         try parser.finish()
         if !handler.rows.isEmpty { try body(handler.rows) }
+    }
+
+    /// A number cell as Excel shows it: stored binary doubles such as 118.30000000000001 or
+    /// 1.5E-3 become the 15 significant digits Excel displays (118.3, 0.0015), so the exact
+    /// decimal readers see what the clerk saw. Anything else is left as stored.
+    static func excelNumber(_ raw: String) -> String {
+        let digits = raw.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+        guard digits > 15 || raw.contains("E") || raw.contains("e"), let value = Double(raw), value.isFinite else { return raw }
+        let text = String(format: "%.15g", value)
+        return text.contains("e") ? raw : text
     }
 
     /// `B12` → (column 1, row 12); nil for anything else.
@@ -280,7 +291,8 @@ private final class SheetHandler: XMLEventHandler {
         case "n" where dateStyles.contains(cellStyle) && !raw.isEmpty:
             if let serial = DateText.excelSerial(raw) { return (try? serial.get())?.description ?? "1900-02-29" }
             return raw
-        default: return raw  // str, inlineStr, e (#DIV/0!), d (ISO date), n
+        case "n": return XLSXReader.excelNumber(raw)
+        default: return raw  // str, inlineStr, e (#DIV/0!), d (ISO date)
         }
     }
 
