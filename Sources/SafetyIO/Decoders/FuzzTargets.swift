@@ -10,6 +10,7 @@ public enum FuzzTargets {
         let cut = bytes.count / 3
         let chunks = [Array(bytes[..<cut]), Array(bytes[cut...])]
         switch target {
+        case "csv" where (bytes.first ?? 0) & 3 == 2: utf16(bytes)
         case "csv": csv(chunks, gb18030: (bytes.first ?? 0) & 1 == 1)
         case "xml": xml(chunks)
         case "zip": zip(bytes)
@@ -27,6 +28,16 @@ public enum FuzzTargets {
             _ = try? decoder.feed(chunk)
         }
         _ = try? reader.finish()
+        _ = try? decoder.finish()
+    }
+
+    /// UTF-16 text whose bad code units mark their record (the Excel "Unicode Text" path).
+    static func utf16(_ bytes: [UInt8]) {
+        guard let source = try? TranscodingSource(MemoryByteSource(bytes, chunkSize: 7), from: "UTF-16LE", file: "fuzz.txt",
+                                                  member: nil, markInvalid: true) else { return }
+        let decoder = CSVRecordDecoder(layout: DepartmentMapping.CSVLayout(), sourceKeys: ["a", "b"], file: "fuzz.txt",
+                                       member: nil, maxRecordBytes: 1 << 16)
+        while let chunk = try? source.read() { _ = try? decoder.feed(chunk) }
         _ = try? decoder.finish()
     }
 
