@@ -79,6 +79,36 @@ struct XMLRecordDecoderTests {
         #expect(records.first?.values[2] == "明光")
     }
 
+    @Test func declaredGB2312AndUTF16AreDecoded() throws {
+        let gb = Array("<?xml version=\"1.0\" encoding=\"GB2312\"?><Export xmlns=\"urn:jj\"><Accident id=\"1\"><Place town=\"".utf8)
+            + [0xC3, 0xF7, 0xB9, 0xE2] + Array("\"/></Accident></Export>".utf8)
+        #expect(try decode(gb).first?.values[2] == "明光")
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><Export xmlns=\"urn:jj\"><Accident id=\"1\"><Place town=\"明光\"/></Accident></Export>"
+        let utf16: [UInt8] = [0xFF, 0xFE] + Array(text.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        for chunks in Fixture.chunkings(utf16.count).prefix(5) {
+            #expect(try decode(utf16, chunks: chunks).first?.values[2] == "明光")
+        }
+    }
+
+    /// An external DTD is never read (it would declare an entity, which is refused), and XInclude
+    /// is never processed: nothing from a local file reaches a value.
+    @Test func externalDTDAndXIncludeAreNeverFollowed() throws {
+        let dtd = try Fixture.temporaryDirectory() + "/x.dtd"
+        try "<!ENTITY x \"LOADED\">".write(toFile: dtd, atomically: true, encoding: .utf8)
+        let external = "<!DOCTYPE Export SYSTEM \"file://\(dtd)\"><Export xmlns=\"urn:jj\"><Accident id=\"a\"><Note>&x;</Note></Accident></Export>"
+        do {
+            let records = try decode(Array(external.utf8))
+            #expect(!records.contains { $0.values.contains("LOADED") })
+        } catch let failure as IngestFailure {
+            if case .entityDeclared = failure { Issue.record("the external DTD was read: \(failure)") }
+            #expect(!failure.description.contains("LOADED"))
+        }
+        let include = "<Export xmlns=\"urn:jj\" xmlns:xi=\"http://www.w3.org/2001/XInclude\"><Accident id=\"1\"><Note>"
+            + "<xi:include href=\"/etc/passwd\" parse=\"text\"/></Note></Accident></Export>"
+        let records = try decode(Array(include.utf8))
+        #expect(records.count == 1 && !(records[0].values[3] ?? "").contains("root:"))
+    }
+
     @Test func unknownPrefixInMappingIsAConfigurationFailure() {
         #expect(throws: IngestFailure.self) {
             _ = try XMLRecordDecoder(layout: layout, sourceKeys: ["zz:Deaths"], file: "x.xml", member: nil)
