@@ -65,6 +65,8 @@ struct BulletinTemplateTests {
         let text = try bulletin([Build.accident("2019-08-01")], period: "2020Q3")
         #expect(text.contains("与上年同期相比，各行业领域和乡镇（街道）事故起数均未上升。"))
         #expect(text.contains("2020年第三季度，全市未发生生产安全事故，较上年同期，事故起数减少1起、死亡人数持平。"))
+        // The quarter replaces the overview's opening block: 其中, not the period phrase again.
+        #expect(text.contains("\n其中，未发生道路交通运输业事故，较上年同期，事故起数减少1起、死亡人数持平。"))
     }
 
     @Test func monthListsSectorsHazardsAndEnforcement() throws {
