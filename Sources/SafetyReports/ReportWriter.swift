@@ -15,14 +15,20 @@ public struct ReportWriter {
         self.period = period
     }
 
-    public static let formats = ["md", "txt", "xlsx", "html", "csv", "sqlite"]
+    public static let formats = ["md", "txt", "xlsx", "html", "sqlite", "csv (named *-excel.csv)"]
 
     public func write(_ path: String, normalized: String? = nil) throws {
         let ext = (path as NSString).pathExtension.lowercased()
         switch ext {
         case "md": try AtomicFile.write(bulletin(), to: path)
         case "txt": try AtomicFile.write(BulletinRenderer.plainText(bulletin()), to: path)
-        case "csv": try ExcelCSV.write(table, to: path)
+        case "csv":
+            // Only a name that says so: a plain .csv is what systems load (safety-merge writes it), never BOM'd.
+            guard (path as NSString).lastPathComponent.lowercased().hasSuffix("excel.csv") else {
+                throw IngestFailure.configuration(file: path, problems: [
+                    "a .csv output is the CSV for Excel and must be named *-excel.csv; the plain indicators.csv comes from safety-merge"])
+            }
+            try ExcelCSV.write(table, to: path)
         case "xlsx": try WorkbookWriter.write(tables().sheets, to: path)
         case "html": try AtomicFile.write(HTMLReport(tables: tables(), bulletin: bulletin()).html, to: path)
         case "sqlite":

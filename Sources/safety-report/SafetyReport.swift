@@ -15,7 +15,7 @@ struct SafetyReport: ParsableCommand {
           .txt      the same bulletin as plain text
           .xlsx     the workbook: 总体, 分行业, 分乡镇, 隐患整改, 执法, 月度
           .html     the self-contained report with charts (inline CSS and SVG, no scripts)
-          .csv      indicators for Excel: UTF-8 with BOM, formula-like cells neutralised
+          -excel.csv  indicators for Excel: UTF-8 with BOM, formula-like cells neutralised
           .sqlite   the normalised records (--normalized) and the indicators, with views
 
         Example:

@@ -216,6 +216,20 @@ struct ReportOutputTests {
         #expect(rows.dropFirst().allSatisfy { $0[0]["type"] as? String == "s" && ($0[1]["value"] as? Int) == -3 })
     }
 
+    /// A plain indicators.csv is what systems load: safety-report refuses to write its Excel
+    /// flavour under that name, and an unknown extension is named.
+    @Test func reportRefusesOutputsItDoesNotKnow() throws {
+        let run = try sample()
+        for (name, words) in [("indicators.csv", "must be named *-excel.csv"), ("report.pdf", "unknown output extension .pdf")] {
+            let target = run.out + "/refused/" + name
+            let (status, output) = try CommandLine.run([SamplePipelineTests.bin + "/safety-report", "--pipeline",
+                                                        Self.root + "/Pipelines/mingguang/pipeline.yaml",
+                                                        "--indicators", run.out + "/indicators.csv", "--output", target])
+            #expect(status == 78 && output.contains(words), "\(output)")
+            #expect(!FileManager.default.fileExists(atPath: target))
+        }
+    }
+
     @Test func csvForExcelHasABOMAndTheSameRows() throws {
         let run = try sample()
         let excel = try #require(FileManager.default.contents(atPath: run.out + "/indicators-excel.csv"))
