@@ -157,7 +157,8 @@ struct SamplePipelineTests {
 
     @Test func sameInputsGiveTheSameBytes() throws {
         let first = try Self.sample.get(), second = try Self.make()
-        for file in ["indicators.csv", "indicators.json", "bulletin.md", "rejects.csv", "normalized/hazard.csv", "normalized/datapackage.json"] {
+        for file in ["indicators.csv", "indicators.json", "bulletin.md", "bulletin.txt", "indicators.xlsx", "report.html",
+                     "indicators-excel.csv", "safety.sqlite", "rejects.csv", "normalized/hazard.csv", "normalized/datapackage.json"] {
             #expect(FileManager.default.contentsEqual(atPath: first.out + "/" + file, andPath: second.out + "/" + file), "\(file) differs")
         }
     }
