@@ -241,14 +241,18 @@ struct ZipAndXLSXTests {
             + "<row r=\"6\"><c r=\"A6\" t=\"str\"><v>X3</v></c><c r=\"B6\" s=\"1\"><v>60</v></c><c r=\"C6\" t=\"s\"><v>9</v></c>"
             + "<c r=\"D6\" t=\"s\"><v>8</v></c><c r=\"E6\"><v>0</v></c><c r=\"F6\"><v>0</v></c><c r=\"G6\"><v>0</v></c><c r=\"H6\"><v>0</v></c></row>"
             + "<row r=\"7\"><c r=\"A7\" t=\"s\"><v>10</v></c><c r=\"E7\"><v>1</v></c></row>"
+            // A strict-OOXML ISO date cell.
+            + "<row r=\"8\"><c r=\"A8\" t=\"str\"><v>X4</v></c><c r=\"B8\" t=\"d\"><v>2020-10-03T00:00:00</v></c><c r=\"C8\" t=\"s\"><v>9</v></c>"
+            + "<c r=\"D8\" t=\"s\"><v>8</v></c><c r=\"E8\"><v>0</v></c><c r=\"F8\"><v>0</v></c><c r=\"G8\"><v>0</v></c><c r=\"H8\"><v>0</v></c></row>"
         let bytes = Self.workbook(sheetXML: Self.sheet(rows))
         let (summary, out) = try Self.ingest("sheet-accidents-20201106.xlsx", bytes).get()
         #expect(summary.members == ["sheet:事故"])
-        #expect(summary.read == 3 && summary.accepted == 2 && summary.rejected == 1, "\(summary.notes)")
+        #expect(summary.read == 4 && summary.accepted == 3 && summary.rejected == 1, "\(summary.notes)")
         #expect(summary.skipped == 2, "title row and 合计 row")
         let accidents = try String(contentsOfFile: out + "/accident.csv", encoding: .utf8)
         #expect(accidents.contains("X1,应急管理局,2020-11-06,2020-10-01,明光街道,建筑,1,0,2,12.5,"))
         #expect(accidents.contains("X2,应急管理局,2020-11-06,2020-10-02,女山湖镇,建筑,0,0,0,0,"))
+        #expect(accidents.contains("X4,应急管理局,2020-11-06,2020-10-03,女山湖镇,建筑,0,0,0,0,"))
         #expect(accidents.contains(",sheet-accidents-20201106.xlsx,sheet:事故,3,1\n"))
         let rejects = try String(contentsOfFile: out + "/rejects.csv", encoding: .utf8)
         #expect(rejects.contains("sheet-accidents-20201106.xlsx,sheet:事故,6,3,date,1900-02-29,impossible_date,"))
@@ -269,6 +273,13 @@ struct ZipAndXLSXTests {
             + "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" r:id=\"rId1\"/></sheets></workbook>").utf8))])
         let failure = try #require(try Self.failure("sheet-accidents-20201106.xlsx", bytes))
         #expect("\(failure)".contains("worksheet \"事故\" not found; the workbook has: Sheet1"))
+    }
+
+    @Test func aPasswordProtectedWorkbookIsRefusedByName() throws {
+        let ole: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] + [UInt8](repeating: 0, count: 504)
+        let failure = try #require(try Self.failure("sheet-accidents-20201106.xlsx", ole))
+        #expect("\(failure)".contains("a password-protected workbook or an old .xls"))
+        #expect(failure.exitStatus == .inputNotTrustworthy)
     }
 
     @Test func anXlsxThatIsNotAZipIsRefused() throws {

@@ -292,7 +292,8 @@ private final class SheetHandler: XMLEventHandler {
             if let serial = DateText.excelSerial(raw) { return (try? serial.get())?.description ?? "1900-02-29" }
             return raw
         case "n": return XLSXReader.excelNumber(raw)
-        default: return raw  // str, inlineStr, e (#DIV/0!), d (ISO date)
+        case "d": return String(raw.prefix { $0 != "T" })  // an ISO 8601 date cell; the time of day is dropped
+        default: return raw  // str, inlineStr, e (#DIV/0!)
         }
     }
 

@@ -125,6 +125,11 @@ public struct IngestRun {
         }
         if mapping.format == .xlsx {
             guard ZipReader.hasMagic(magic) else {
+                // Excel saves password-protected workbooks, and old .xls ones, as OLE compound files.
+                if magic.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+                    throw IngestFailure.unsupportedArchive(file: fileName, member: nil, reason:
+                        "a password-protected workbook or an old .xls (OLE compound file); save it as .xlsx without a password")
+                }
                 throw IngestFailure.corruptArchive(file: fileName, byteOffset: 0, reason: "not an .xlsx workbook (no zip signature)")
             }
             let archive = try zip()
