@@ -83,7 +83,8 @@ let package = Package(
         .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "SafetyCore", "CZlibSystem"], path: "Tests/SafetyIOTests"),
         .testTarget(name: "SafetyReportsTests", dependencies: ["SafetyReports", "SafetyIO", "SafetyCore"],
                     path: "Tests/SafetyReportsTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO", "SafetyCore", "SafetyReports"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO", "SafetyCore", "SafetyReports"], path: "Tests/EndToEndTests",
+                    exclude: ["Golden"]),  // golden bulletins, read by path
     ],
     swiftLanguageModes: [.v6]
 )

@@ -71,9 +71,7 @@ public struct BulletinRenderer {
             if line.hasPrefix("#") {
                 out.append(String(line.drop { $0 == "#" }.drop { $0 == " " }))
             } else if line.hasPrefix("|") {
-                let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                if cells.allSatisfy({ $0.allSatisfy { "-:".contains($0) } }) { continue }
-                out.append(cells.joined(separator: "\t"))
+                if let cells = MarkupText.tableCells(line) { out.append(cells.joined(separator: "\t")) }
             } else {
                 out.append(String(line))
             }

@@ -42,7 +42,7 @@ public struct HTMLReport {
         let p = tables.period
         var out = "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
         out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        out += "<title>\(Self.escape(tables.pipeline.title))安全生产统计报告（\(Self.escape(BulletinText.phrase(for: p))))</title>\n"
+        out += "<title>\(MarkupText.escape(tables.pipeline.title))安全生产统计报告（\(MarkupText.escape(BulletinText.phrase(for: p))))</title>\n"
         out += "<style>\n\(Self.style)\n</style>\n</head>\n<body>\n"
         out += Self.markdownToHTML(bulletin)
         out += "<h2>图表</h2>\n<div class=\"charts\">\n"
@@ -86,8 +86,8 @@ public struct HTMLReport {
         let maximum = percent ? 100 : max(1, series.flatMap { $0.values.compactMap { $0.map(HTMLReport.double) } }.max() ?? 1)
         let group = (width - left - 8) / Double(max(categories.count, 1))
         let bar = min(22, (group - 6) / Double(series.count))
-        var svg = "<figure>\n<figcaption>\(Self.escape(title))</figcaption>\n"
-        svg += "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(Self.escape(title))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        var svg = "<figure>\n<figcaption>\(MarkupText.escape(title))</figcaption>\n"
+        svg += "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(MarkupText.escape(title))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
         svg += "<line x1=\"\(left)\" y1=\"\(top + plotHeight)\" x2=\"\(width - 4)\" y2=\"\(top + plotHeight)\" stroke=\"#829ab1\"/>\n"
         for (c, category) in categories.enumerated() {
             let x0 = left + Double(c) * group + (group - bar * Double(series.count)) / 2
@@ -97,16 +97,16 @@ public struct HTMLReport {
                 let x = x0 + Double(s) * bar
                 let text = value.map { percent ? $0.fixed(1) : $0.description } ?? "—"
                 svg += "<rect x=\"\(Self.f(x))\" y=\"\(Self.f(top + plotHeight - h))\" width=\"\(Self.f(bar - 2))\" height=\"\(Self.f(h))\" "
-                svg += "fill=\"\(entry.color)\" data-indicator=\"\(indicator)\" data-series=\"\(Self.escape(entry.name))\" "
-                svg += "data-key=\"\(Self.escape(keys[c]))\" data-value=\"\(value.map { $0.description } ?? "")\"><title>\(Self.escape(category)) \(Self.escape(entry.name))：\(text)</title></rect>\n"
+                svg += "fill=\"\(entry.color)\" data-indicator=\"\(indicator)\" data-series=\"\(MarkupText.escape(entry.name))\" "
+                svg += "data-key=\"\(MarkupText.escape(keys[c]))\" data-value=\"\(value.map { $0.description } ?? "")\"><title>\(MarkupText.escape(category)) \(MarkupText.escape(entry.name))：\(text)</title></rect>\n"
                 svg += "<text class=\"value\" x=\"\(Self.f(x + (bar - 2) / 2))\" y=\"\(Self.f(top + plotHeight - h - 3))\" text-anchor=\"middle\">\(text)</text>\n"
             }
-            svg += "<text x=\"\(Self.f(left + Double(c) * group + group / 2))\" y=\"\(Self.f(top + plotHeight + 14))\" text-anchor=\"middle\">\(Self.escape(category))</text>\n"
+            svg += "<text x=\"\(Self.f(left + Double(c) * group + group / 2))\" y=\"\(Self.f(top + plotHeight + 14))\" text-anchor=\"middle\">\(MarkupText.escape(category))</text>\n"
         }
         for (s, entry) in series.enumerated() {
             let x = left + Double(s) * 90
             svg += "<rect x=\"\(Self.f(x))\" y=\"\(Self.f(height - 14))\" width=\"10\" height=\"10\" fill=\"\(entry.color)\"/>"
-            svg += "<text x=\"\(Self.f(x + 14))\" y=\"\(Self.f(height - 5))\">\(Self.escape(entry.name))</text>\n"
+            svg += "<text x=\"\(Self.f(x + 14))\" y=\"\(Self.f(height - 5))\">\(MarkupText.escape(entry.name))</text>\n"
         }
         return svg + "</svg>\n</figure>\n"
     }
@@ -117,32 +117,19 @@ public struct HTMLReport {
     }
 
     func table(_ sheet: ReportSheet) -> String {
-        var out = "<h2>\(Self.escape(sheet.name))</h2>\n<table data-sheet=\"\(Self.escape(sheet.name))\">\n<thead><tr>"
-        out += sheet.columns.map { "<th>\(Self.escape($0.title))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        var out = "<h2>\(MarkupText.escape(sheet.name))</h2>\n<table data-sheet=\"\(MarkupText.escape(sheet.name))\">\n<thead><tr>"
+        out += sheet.columns.map { "<th>\(MarkupText.escape($0.title))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for row in sheet.rows {
             out += "<tr>" + row.map { cell in
                 if case .number(let value, _) = cell {
-                    return "<td class=\"number\" data-value=\"\(value.description)\">\(Self.escape(cell.display))</td>"
+                    return "<td class=\"number\" data-value=\"\(value.description)\">\(MarkupText.escape(cell.display))</td>"
                 }
-                return "<td>\(Self.escape(cell.display))</td>"
+                return "<td>\(MarkupText.escape(cell.display))</td>"
             }.joined() + "</tr>\n"
         }
         return out + "</tbody>\n</table>\n"
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
 
     /// The bulletin's Markdown subset: headings, paragraphs, bullet lists and pipe tables.
     static func markdownToHTML(_ markdown: String) -> String {
@@ -150,8 +137,8 @@ public struct HTMLReport {
         func flush() {
             if list { out += "</ul>\n"; list = false }
             if !tableRows.isEmpty {
-                out += "<table>\n<thead><tr>" + tableRows[0].map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-                for row in tableRows.dropFirst() { out += "<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
+                out += "<table>\n<thead><tr>" + tableRows[0].map { "<th>\(MarkupText.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+                for row in tableRows.dropFirst() { out += "<tr>" + row.map { "<td>\(MarkupText.escape($0))</td>" }.joined() + "</tr>\n" }
                 out += "</tbody>\n</table>\n"
                 tableRows = []
             }
@@ -160,14 +147,13 @@ public struct HTMLReport {
             let line = String(raw)
             if line.hasPrefix("|") {
                 if list { out += "</ul>\n"; list = false }
-                let cells = line.split(separator: "|").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-                if !cells.allSatisfy({ $0.allSatisfy { "-:".contains($0) } }) { tableRows.append(cells) }
+                if let cells = MarkupText.tableCells(raw) { tableRows.append(cells) }
                 continue
             }
             if line.hasPrefix("- ") {
                 if !tableRows.isEmpty { flush() }
                 if !list { out += "<ul>\n"; list = true }
-                out += "<li>\(escape(String(line.dropFirst(2))))</li>\n"
+                out += "<li>\(MarkupText.escape(String(line.dropFirst(2))))</li>\n"
                 continue
             }
             flush()
@@ -175,18 +161,12 @@ public struct HTMLReport {
             let level = line.prefix { $0 == "#" }.count
             if level > 0 {
                 let tag = "h\(min(level, 3))"
-                out += "<\(tag)>\(escape(String(line.dropFirst(level)).trimmingSpaces))</\(tag)>\n"
+                out += "<\(tag)>\(MarkupText.escape(String(line.dropFirst(level).drop { $0 == " " })))</\(tag)>\n"
             } else {
-                out += "<p>\(escape(line))</p>\n"
+                out += "<p>\(MarkupText.escape(line))</p>\n"
             }
         }
         flush()
         return out
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

@@ -130,17 +130,16 @@ public enum SQLiteExport {
         func load(table: String, fields: [(String, String)], csv: String) throws {
             let statement = try create(table, fields)
             defer { sqlite3_finalize(statement) }
-            var header: [String]?
-            try CSVFile.forEachRow(path: csv) { row, line in
-                guard let header else {
+            var header = true
+            try CSVFile.forEachRow(path: csv) { row, _ in
+                if header {
                     guard row == fields.map(\.0) else {
                         throw IngestFailure.corruptNormalizedData(message: "\(csv): header differs from datapackage.json")
                     }
-                    header = row
-                    return
+                    header = false
+                } else {
+                    try insert(statement, row, fields)
                 }
-                _ = header
-                try insert(statement, row, fields)
             }
         }
 

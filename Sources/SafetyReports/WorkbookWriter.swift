@@ -70,7 +70,7 @@ public enum WorkbookWriter {
     static func workbook(_ sheets: [ReportSheet]) -> String {
         header + #"<workbook xmlns="\#(main)" xmlns:r="\#(officeRelationships)"><sheets>"#
             + sheets.enumerated().map { i, sheet in
-                #"<sheet name="\#(escape(sheet.name))" sheetId="\#(i + 1)" r:id="rId\#(i + 1)"/>"#
+                #"<sheet name="\#(MarkupText.escape(sheet.name))" sheetId="\#(i + 1)" r:id="rId\#(i + 1)"/>"#
             }.joined() + "</sheets></workbook>"
     }
 
@@ -144,7 +144,7 @@ public enum WorkbookWriter {
             case .empty: continue
             case .text(let text):
                 let s = style.map { #" s="\#($0.rawValue)""# } ?? ""
-                out += #"<c r="\#(ref)" t="inlineStr"\#(s)><is><t xml:space="preserve">\#(escape(CSVFormat.neutralized(text)))</t></is></c>"#
+                out += #"<c r="\#(ref)" t="inlineStr"\#(s)><is><t xml:space="preserve">\#(MarkupText.escape(CSVFormat.neutralized(text)))</t></is></c>"#
             case .number(let value, let format):
                 out += #"<c r="\#(ref)" s="\#(Self.style(format).rawValue)"><v>\#(value.description)</v></c>"#
             }
@@ -152,22 +152,4 @@ public enum WorkbookWriter {
         return out + "</row>"
     }
 
-    /// XML text: markup characters escaped, CR as a reference, characters XML 1.0 cannot carry dropped.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\r": out += "&#13;"  // a literal CR would be read back as LF
-            case "\t", "\n": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }

@@ -100,17 +100,20 @@ public struct BulletinText: Sendable {
         c["total"] = casualties(p, .all)
         c["full_scope_total"] = casualties(p, Breakdown.all.inFullScope)
         c.merge(overview(p)) { $1 }
-        c["sectors"] = pipeline.sectorList.entries.compactMap { entry -> [String: Any]? in
+        let sectors = pipeline.sectorList.entries.compactMap { entry -> [String: Any]? in
             var row = casualties(p, .sector(entry.name))
             guard row["any"] as? Bool == true || pair(.accidents, p, .sector(entry.name)).1 > 0 else { return nil }
             row["label"] = entry.label
             return row
         }
-        c["has_sectors"] = !(c["sectors"] as! [Any]).isEmpty
+        c["sectors"] = sectors
+        c["has_sectors"] = !sectors.isEmpty
         c["months"] = months(report)
-        c["rising_sectors"] = rising(p, dimension: .sector, names: pipeline.sectorList)
-        c["rising_regions"] = rising(p, dimension: .region, names: pipeline.regionList)
-        c["has_rising"] = !(c["rising_sectors"] as! [Any]).isEmpty || !(c["rising_regions"] as! [Any]).isEmpty
+        let risingSectors = rising(p, dimension: .sector, names: pipeline.sectorList)
+        let risingRegions = rising(p, dimension: .region, names: pipeline.regionList)
+        c["rising_sectors"] = risingSectors
+        c["rising_regions"] = risingRegions
+        c["has_rising"] = !risingSectors.isEmpty || !risingRegions.isEmpty
         c["work"] = work(p)
         var number = 1
         var campaigns: [[String: Any]] = []

@@ -10,7 +10,7 @@ public final class GzipByteSource: ByteSource {
     private let upstream: ByteSource
     private let file: String
     private let maxOutputBytes: Int
-    private var stream = z_stream()
+    private let inflater: Inflater
     private var input: [UInt8] = []
     private var inputOffset = 0
     private var consumedBefore = 0
@@ -26,11 +26,11 @@ public final class GzipByteSource: ByteSource {
         self.upstream = upstream
         self.file = file
         self.maxOutputBytes = maxOutputBytes
-        let status = czlib_inflate_init2(&stream, 15 + 16)
-        guard status == Z_OK else { throw IngestFailure.corruptGzip(file: file, byteOffset: 0, reason: "zlib init \(status)") }
+        guard let inflater = Inflater(windowBits: 15 + 16) else {
+            throw IngestFailure.corruptGzip(file: file, byteOffset: 0, reason: "zlib init failed")
+        }
+        self.inflater = inflater
     }
-
-    deinit { inflateEnd(&stream) }
 
     /// True when the bytes begin with the gzip magic number.
     public static func hasMagic(_ bytes: [UInt8]) -> Bool {
@@ -47,7 +47,6 @@ public final class GzipByteSource: ByteSource {
 
     public func read() throws -> [UInt8]? {
         if atEnd { return nil }
-        var output = [UInt8](repeating: 0, count: chunkSize)
         while true {
             if inputOffset == input.count {
                 if try !refill() {
@@ -65,40 +64,21 @@ public final class GzipByteSource: ByteSource {
                 }
                 inMember = true
             }
-            let availableIn = input.count - inputOffset
-            var status: Int32 = Z_OK
-            var produced = 0
-            var used = 0
-            input.withUnsafeMutableBufferPointer { inBuffer in
-                output.withUnsafeMutableBufferPointer { outBuffer in
-                    stream.next_in = inBuffer.baseAddress! + inputOffset
-                    stream.avail_in = uInt(availableIn)
-                    stream.next_out = outBuffer.baseAddress!
-                    stream.avail_out = uInt(chunkSize)
-                    status = inflate(&stream, Z_NO_FLUSH)
-                    produced = chunkSize - Int(stream.avail_out)
-                    used = availableIn - Int(stream.avail_in)
-                    stream.next_in = nil
-                    stream.next_out = nil
-                }
-            }
-            inputOffset += used
-            switch status {
+            let step = inflater.step(input, from: inputOffset, capacity: chunkSize)
+            inputOffset += step.used
+            switch step.status {
             case Z_STREAM_END:
                 inMember = false
-                inflateReset(&stream)
+                inflater.reset()
             case Z_OK, Z_BUF_ERROR:
                 break
             default:
-                let reason = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-                throw IngestFailure.corruptGzip(file: file, byteOffset: consumedBefore + inputOffset, reason: reason)
+                throw IngestFailure.corruptGzip(file: file, byteOffset: consumedBefore + inputOffset, reason: step.message)
             }
+            let produced = step.output.count
             totalOut += produced
             if totalOut > maxOutputBytes { throw IngestFailure.inflationLimit(file: file, limitBytes: maxOutputBytes) }
-            if produced > 0 {
-                output.removeLast(chunkSize - produced)
-                return output
-            }
+            if produced > 0 { return step.output }
         }
     }
 }

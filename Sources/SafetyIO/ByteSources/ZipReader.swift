@@ -188,7 +188,7 @@ final class ZipMemberSource: ByteSource {
     private var compressedLeft: Int
     private var produced = 0
     private var crc: uLong = crc32(0, nil, 0)
-    private var stream = z_stream()
+    private let inflater: Inflater?
     private var finished = false
     private var pending: [UInt8] = []
     private var pendingOffset = 0
@@ -200,14 +200,9 @@ final class ZipMemberSource: ByteSource {
         self.member = member
         offset = start
         compressedLeft = member.compressedSize
-        if member.method == 8 {
-            guard czlib_inflate_init2(&stream, -15) == Z_OK else {
-                throw reader.corrupt(start, "zlib init failed for \(member.name)")
-            }
-        }
+        inflater = member.method == 8 ? Inflater(windowBits: -15) : nil
+        if member.method == 8 && inflater == nil { throw reader.corrupt(start, "zlib init failed for \(member.name)") }
     }
-
-    deinit { if member.method == 8 { inflateEnd(&stream) } }
 
     private func lying(_ what: String) -> IngestFailure {
         IngestFailure.corruptArchive(file: reader.file, byteOffset: offset,
@@ -232,34 +227,17 @@ final class ZipMemberSource: ByteSource {
                     offset += take
                     compressedLeft -= take
                 }
-                out = [UInt8](repeating: 0, count: chunkSize)
-                let available = pending.count - pendingOffset
-                var status: Int32 = Z_OK
-                var used = 0, made = 0
-                pending.withUnsafeMutableBufferPointer { input in
-                    out.withUnsafeMutableBufferPointer { output in
-                        stream.next_in = available > 0 ? input.baseAddress! + pendingOffset : nil
-                        stream.avail_in = uInt(available)
-                        stream.next_out = output.baseAddress!
-                        stream.avail_out = uInt(chunkSize)
-                        status = inflate(&stream, Z_NO_FLUSH)
-                        used = available - Int(stream.avail_in)
-                        made = chunkSize - Int(stream.avail_out)
-                        stream.next_in = nil
-                        stream.next_out = nil
-                    }
-                }
-                pendingOffset += used
-                out.removeLast(chunkSize - made)
-                switch status {
+                let step = inflater!.step(pending, from: pendingOffset, capacity: chunkSize)
+                pendingOffset += step.used
+                out = step.output
+                switch step.status {
                 case Z_STREAM_END: streamEnded = true
                 case Z_OK: break
-                case Z_BUF_ERROR where made > 0: break
+                case Z_BUF_ERROR where !out.isEmpty: break
                 case Z_BUF_ERROR:
                     throw reader.corrupt(offset, "\(member.name): compressed data ends early")
                 default:
-                    let reason = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-                    throw reader.corrupt(offset, "\(member.name): \(reason)")
+                    throw reader.corrupt(offset, "\(member.name): \(step.message)")
                 }
             }
             produced += out.count
