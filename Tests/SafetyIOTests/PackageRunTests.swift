@@ -49,3 +49,43 @@ struct PackageRunTests {
         #expect(summary.contains("old,应急管理局,drill,1,1,0,0,1,0\n"))
     }
 }
+
+/// Re-export resolution in buckets on disk gives the bytes of resolution in one bucket in memory.
+struct BucketedPackageTests {
+    @Test func bucketsOnDiskGiveTheSameBytesAsOneInMemory() throws {
+        let root = try Fixture.temporaryDirectory()
+        let helper = PackageRunTests()
+        // Three monthly cumulative exports: ids re-exported, some values changed, one quoted id.
+        var months: [String] = []
+        for month in 1...3 {
+            var rows: [[String]] = []
+            for i in 0..<(400 * month) {
+                let id = i == 5 ? "D\"5\",x" : "D\(i)"
+                let participants = String(10 + (i % 7 == 0 ? month : 0))
+                rows.append(helper.drill(id, exported: "2020-0\(month + 1)-05", participants: participants,
+                                         source: i % 3 == 0 ? "消防大队" : "应急管理局"))
+            }
+            months.append(try helper.ingestFolder(root, "m\(month)", rows: rows))
+        }
+        let pipeline = try PipelineLoader.load(Fixture.repositoryRoot.path + "/Pipelines/mingguang/pipeline.yaml")
+        var outputs: [[String]] = []
+        for (name, bucketBytes) in [("one", 8 << 20), ("many", 16 << 10)] {
+            var run = PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/" + name)
+            run.bucketBytes = bucketBytes
+            let totals = try run.run()
+            #expect(totals.superseded == 400 + 800)
+            outputs.append(try ["normalized/drill.csv", "corrections.csv", "ingest-summary.csv"].map {
+                try String(contentsOfFile: root + "/\(name)/" + $0, encoding: .utf8)
+            })
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/" + name).filter { $0.hasPrefix(".") }
+            #expect(leftovers.isEmpty, "spill files are removed: \(leftovers)")
+        }
+        #expect(outputs[0] == outputs[1])
+        let normalized = outputs[1][0].split(separator: "\n")
+        #expect(normalized.count == 1 + 1200)
+        #expect(normalized[6].hasPrefix("\"D\"\"5\"\",x\",应急管理局,2020-04-05,"), "winners keep input order")
+        // Ids 0, 7, 14 … changed participants in each later month: 2 corrections for those of month 1.
+        #expect(outputs[1][1].contains("drill,消防大队,D0,participants,11,13,2020-02-05,2020-04-05,,,,\n"))
+        #expect(outputs[1][1].contains("drill,消防大队,D0,participants,12,13,2020-03-05,2020-04-05,,,,\n"))
+    }
+}

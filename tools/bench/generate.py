@@ -6,7 +6,12 @@
   hazards-N.xml     one <hazard> element per record, one child per field
 
 Chinese region, sector and enterprise names; found dates over 2019-2020; about 85% rectified.
-Deterministic for a given N. Usage: generate.py N OUT_DIR [--csv-only]
+With --reexports: twelve monthly cumulative exports of 2020 instead, reexport-2020MMDD.csv
+(exported on the 5th of the next month), each holding every record found since January: N
+distinct ids, ~6.5 N rows in all. Between months a record's rectification date appears once it is
+rectified, and 1% of records have their region corrected after the first export.
+
+Deterministic for a given N. Usage: generate.py N OUT_DIR [--csv-only | --reexports]
 """
 import gzip, os, random, sys
 
@@ -41,8 +46,46 @@ def csv_field(text):
     return text
 
 
+def reexports(n, out):
+    """Twelve cumulative monthly exports of one year; values change between months."""
+    rng = random.Random(n * 7 + 1)
+    found, fixed, region, first_region, deadline, name, level = [], [], [], [], [], [], []
+    for i in range(n):
+        month, day = rng.randint(1, 12), rng.randint(1, 28)
+        found.append((month, day))
+        fixed.append((min(12, month + rng.randint(0, 3)), day) if rng.random() < 0.85 else None)
+        r = REGIONS[rng.randrange(16)]
+        region.append(r)
+        first_region.append(REGIONS[(REGIONS.index(r) + 1) % 16] if i % 100 == 7 else r)
+        deadline.append(f"2020-{min(12, month + 1):02d}-{day:02d}")
+        nm = f"明光市{NAMES[i % 10]}{KINDS[(i // 10) % 8]}有限公司"
+        name.append(f'{nm}（"一号"车间, 二期）' if i % 50 == 0 else nm)
+        level.append("重大" if i % 97 == 0 else "一般")
+    sectors = [SECTORS[(i * 7) % 6] for i in range(n)]
+    header = "id,found_date,region,sector,enterprise,level,rectified_date,deadline\n"
+    for k in range(1, 13):
+        exported = f"2020{k + 1:02d}05" if k < 12 else "20210105"
+        path = os.path.join(out, f"reexport-{exported}.csv")
+        with open(path + ".part", "w", encoding="utf-8", newline="") as f:
+            f.write(header)
+            for i in range(n):
+                month, day = found[i]
+                if month > k:
+                    continue
+                fx = fixed[i]
+                rect = f"2020-{fx[0]:02d}-{fx[1]:02d}" if fx is not None and fx[0] <= k else ""
+                reg = first_region[i] if month == k else region[i]
+                row = (f"H{i:08d}", f"2020-{month:02d}-{day:02d}", reg, sectors[i], name[i], level[i], rect, deadline[i])
+                f.write(",".join(csv_field(x) for x in row) + "\n")
+        os.replace(path + ".part", path)
+
+
 def main():
     n, out = int(sys.argv[1]), sys.argv[2]
+    if "--reexports" in sys.argv:
+        os.makedirs(out, exist_ok=True)
+        reexports(n, out)
+        return
     os.makedirs(out, exist_ok=True)
     header = "id,found_date,region,sector,enterprise,level,rectified_date,deadline\n"
     csv_path = os.path.join(out, f"hazards-{n}.csv")

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import SafetyCore
 
@@ -5,13 +8,16 @@ import SafetyCore
 /// (`normalized/<kind>.csv` + `datapackage.json`), one `rejects.csv` and `ingest-summary.csv`.
 ///
 /// Re-exports: the same (source department, record id) seen in several exports is one record,
-/// and the one with the latest export date wins; the others count as superseded. This keeps one
-/// key per distinct record in memory. Inputs are taken in the order given and rows keep their
-/// order, so the same inputs give the same bytes.
+/// and the one with the latest export date wins; the others count as superseded
+/// (`ReexportResolver`, in bounded memory: buckets on disk beside the output while it runs).
+/// Inputs are taken in the order given and rows keep their order, so the same inputs give the
+/// same bytes.
 public struct PackageRun {
     public let pipeline: LoadedPipeline
     public let ingestDirectories: [String]
     public let outputDirectory: String
+    /// The re-export resolution's bucket size: the memory one bucket takes while it is resolved.
+    public var bucketBytes = 8 << 20
 
     public init(pipeline: LoadedPipeline, ingestDirectories: [String], outputDirectory: String) {
         self.pipeline = pipeline
@@ -25,44 +31,6 @@ public struct PackageRun {
 
     public static let summaryColumns = ["file", "department", "kind", "records_read", "accepted", "rejected", "skipped", "superseded",
                                         "duplicates"]
-
-    /// Where a row sits: which input file, which row of it (1 = first record).
-    struct Position: Equatable { var input: Int; var row: Int }
-
-    /// One record's identity across exports: the exporting department and its id.
-    static func key(_ fields: [String]) -> String { fields[1] + "\u{1F}" + fields[0] }
-
-    struct Winner { var position: Position; var exportDate: String; var contentHash: Int }
-
-    /// For every (source, id), the row of the latest export (ISO dates compare as text); on a tie,
-    /// the later input, then the later row. Keeps one key and a hash per distinct record.
-    static func latestExports(_ files: [String], kind: RecordKind) throws -> [String: Winner] {
-        var winners: [String: Winner] = [:]
-        try forEachRecord(files) { input, row, fields in
-            let key = key(fields)
-            if let current = winners[key], current.exportDate > fields[2] { return }
-            winners[key] = Winner(position: Position(input: input, row: row), exportDate: fields[2],
-                                  contentHash: contentHash(fields, kind: kind))
-        }
-        return winners
-    }
-
-    /// Calls `body` with every data row of the files that exist: input index, row (1-based), fields.
-    static func forEachRecord(_ files: [String], _ body: (Int, Int, [String]) throws -> Void) throws {
-        for (input, file) in files.enumerated() where FileManager.default.fileExists(atPath: file) {
-            var row = 0
-            try CSVFile.forEachRow(path: file) { fields, _ in
-                defer { row += 1 }
-                if row > 0 { try body(input, row, fields) }
-            }
-        }
-    }
-
-    static func contentHash(_ fields: [String], kind: RecordKind) -> Int {
-        var hasher = Hasher()
-        for field in fields[RecordSchema.contentColumns(of: kind)] { hasher.combine(field) }
-        return hasher.finalize()
-    }
 
     public static let correctionColumns = ["kind", "source", "id", "field", "earlier_value", "later_value", "earlier_export_date",
                                            "later_export_date", "event_date", "days_after_event", "window_days", "within_window"]
@@ -99,34 +67,16 @@ public struct PackageRun {
         var superseded = Array(repeating: 0, count: ingestDirectories.count)
         let corrections = try AtomicFile(path: outputDirectory + "/corrections.csv")
         try corrections.write(CSVFormat.line(PackageRun.correctionColumns))
+        let spill = outputDirectory + "/.package-spill-\(getpid())"
+        defer { rmdir(spill) }
         for kind in RecordKind.allCases {
             let files = ingestDirectories.map { NormalizedReader.path(of: kind, in: $0) }
-            let winners = try PackageRun.latestExports(files, kind: kind)
-            var changed: [String: [[String]]] = [:]
+            var resolver = ReexportResolver(kind: kind, pipeline: pipeline.config, inputs: files.count, spillDirectory: spill)
+            resolver.bucketBytes = bucketBytes
             let out = try AtomicFile(path: NormalizedReader.path(of: kind, in: normalized))
-            try out.write(CSVFormat.line(RecordSchema.fields(of: kind).map(\.name)))
-            try PackageRun.forEachRecord(files) { input, row, fields in
-                let key = PackageRun.key(fields)
-                guard let winner = winners[key] else { return }
-                if winner.position == Position(input: input, row: row) {
-                    try out.write(CSVFormat.line(fields))
-                } else {
-                    superseded[input] += 1
-                    if PackageRun.contentHash(fields, kind: kind) != winner.contentHash { changed[key, default: []].append(fields) }
-                }
-            }
+            try resolver.run(files: files, output: out, corrections: corrections)
             try out.commit()
-            if !changed.isEmpty {
-                try PackageRun.forEachRecord(files) { input, row, fields in
-                    let key = PackageRun.key(fields)
-                    guard let earlier = changed[key], winners[key]?.position == Position(input: input, row: row) else { return }
-                    for old in earlier {
-                        for line in PackageRun.differences(kind: kind, earlier: old, later: fields, pipeline: pipeline.config) {
-                            try corrections.write(CSVFormat.line(line, neutralizeFormulas: true))
-                        }
-                    }
-                }
-            }
+            for (input, count) in resolver.superseded.enumerated() { superseded[input] += count }
         }
         try corrections.commit()
         let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")

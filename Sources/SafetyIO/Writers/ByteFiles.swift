@@ -1,0 +1,219 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain file written through a large buffer: the spill files of a step (re-export buckets),
+/// never an output (outputs go through `AtomicFile`).
+final class SpillWriter {
+    let path: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private let capacity: Int
+    private(set) var bytesWritten = 0
+
+    init(path: String, capacity: Int = 1 << 16) throws {
+        self.path = path
+        self.capacity = capacity
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno))) }
+        buffer.reserveCapacity(capacity)
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    @inline(__always) func append(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > capacity { try flush() }
+        if bytes.count > capacity { try writeAll(bytes); return }
+        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+    }
+
+    @inline(__always) func append<T: FixedWidthInteger>(integer value: T) throws {
+        try withUnsafeBytes(of: value.littleEndian) { try append($0) }
+    }
+
+    func flush() throws {
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        bytesWritten += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
+            }
+            written += n
+        }
+    }
+
+    /// Flushes and closes; the file stays for reading.
+    func finish() throws {
+        try flush()
+        close(fd)
+        fd = -1
+    }
+}
+
+/// Reads a whole file into memory: a spill bucket, which is small by construction.
+func readWholeFile(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+    let size = Int(info.st_size)
+    var bytes = [UInt8](repeating: 0, count: size)
+    var done = 0
+    try bytes.withUnsafeMutableBytes { raw in
+        while done < size {
+            let n = Glibc.read(fd, raw.baseAddress! + done, size - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            done += n
+        }
+    }
+    if done < size { bytes.removeLast(size - done) }
+    return bytes
+}
+
+/// Streams the records of a CSV file this project wrote (LF line ends, RFC 4180 quoting) as byte
+/// ranges of one reused buffer: no array or string per record or field. A line break inside a
+/// quoted field stays inside its record. The header line is record 0.
+struct CSVRecordScanner {
+    let path: String
+    /// A record longer than this is not ours: the file is refused as corrupt.
+    let maxRecordBytes: Int
+
+    init(path: String, maxRecordBytes: Int = 64 << 20) {
+        self.path = path
+        self.maxRecordBytes = maxRecordBytes
+    }
+
+    /// Calls `body` with each record's bytes (without its line end) and its 0-based index.
+    func forEach(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var filled = 0
+        var index = 0
+        // Scan state carried across refills: where the current record starts, how far it was scanned, quotes.
+        var start = 0, scan = 0
+        var inQuotes = false
+        var atEOF = false
+        while true {
+            if !atEOF {
+                if filled == buffer.count {
+                    if start > 0 {
+                        // Move the unfinished record to the front.
+                        buffer.withUnsafeMutableBytes { raw in
+                            _ = memmove(raw.baseAddress!, raw.baseAddress! + start, filled - start)
+                        }
+                        filled -= start; scan -= start; start = 0
+                    } else {
+                        guard buffer.count < maxRecordBytes else {
+                            throw IngestFailure.corruptNormalizedData(message: "\(path): record \(index) is over \(maxRecordBytes) bytes")
+                        }
+                        buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+                    }
+                }
+                let n = buffer.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress! + filled, raw.count - filled) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno)))
+                }
+                if n == 0 { atEOF = true } else { filled += n }
+            }
+            try buffer.withUnsafeBufferPointer { bytes in
+                var i = scan
+                while i < filled {
+                    let byte = bytes[i]
+                    if byte == 0x22 {
+                        inQuotes.toggle()
+                    } else if byte == 0x0A && !inQuotes {
+                        var end = i
+                        if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+                        if end > start { try body(UnsafeBufferPointer(rebasing: bytes[start..<end]), index); index += 1 }
+                        start = i + 1
+                    }
+                    i += 1
+                }
+                scan = filled
+            }
+            if atEOF {
+                if inQuotes { throw IngestFailure.corruptNormalizedData(message: "\(path): record \(index) has an unclosed quote") }
+                if filled > start {
+                    try buffer.withUnsafeBufferPointer { bytes in
+                        try body(UnsafeBufferPointer(rebasing: bytes[start..<filled]), index)
+                    }
+                }
+                return
+            }
+            if start == filled { start = 0; scan = 0; filled = 0 }
+        }
+    }
+}
+
+/// The fields of one CSV record (as this project writes them) as ranges of its bytes.
+struct CSVFieldSplitter {
+    /// Start and end of each field's raw bytes (quotes included when quoted).
+    var starts: [Int] = []
+    var ends: [Int] = []
+
+    /// Splits `record`, stopping after the first `fields` fields when it has more.
+    mutating func split(_ record: UnsafeBufferPointer<UInt8>, fields: Int = Int.max) {
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        var i = 0
+        var fieldStart = 0
+        var inQuotes = false
+        let count = record.count
+        while i < count {
+            let byte = record[i]
+            if byte == 0x22 {
+                inQuotes.toggle()
+            } else if byte == 0x2C && !inQuotes {
+                starts.append(fieldStart); ends.append(i)
+                fieldStart = i + 1
+                if starts.count == fields { return }
+            }
+            i += 1
+        }
+        starts.append(fieldStart); ends.append(count)
+    }
+
+    var count: Int { starts.count }
+
+    /// A field's value: quotes removed and doubled quotes undone.
+    static func value(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard raw.count >= 2, raw[0] == 0x22 else { return Array(raw) }
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = 1
+        while i < raw.count - 1 {
+            out.append(raw[i])
+            i += raw[i] == 0x22 ? 2 : 1
+        }
+        return out
+    }
+
+    func raw(_ field: Int, in record: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: record[starts[field]..<ends[field]])
+    }
+
+    func string(_ field: Int, in record: UnsafeBufferPointer<UInt8>) -> String {
+        let raw = raw(field, in: record)
+        if raw.first == 0x22 { return String(decoding: CSVFieldSplitter.value(raw), as: UTF8.self) }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    func strings(in record: UnsafeBufferPointer<UInt8>) -> [String] {
+        (0..<count).map { string($0, in: record) }
+    }
+}
