@@ -38,6 +38,18 @@ public struct CodeList: Sendable, Hashable {
 
     public let entries: [Entry]
     private let lookup: [String: String]
+    /// The same spellings keyed by their UTF-8 bytes: hashing bytes skips the Unicode
+    /// normalisation a `String` key pays. Equal bytes are equal strings; a miss falls back to `lookup`.
+    private let byteLookup: [UTF8Key: String]
+
+    struct UTF8Key: Hashable, Sendable {
+        let text: String
+        static func == (a: UTF8Key, b: UTF8Key) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+        func hash(into hasher: inout Hasher) {
+            var text = text
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+    }
 
     public init(_ entries: [Entry]) {
         self.entries = entries
@@ -47,11 +59,13 @@ public struct CodeList: Sendable, Hashable {
             for alias in entry.aliases { lookup[alias] = entry.name }
         }
         self.lookup = lookup
+        self.byteLookup = Dictionary(uniqueKeysWithValues: lookup.map { (UTF8Key(text: $0.key), $0.value) })
     }
 
     /// The canonical name for a spelling, ignoring surrounding spaces; nil if unknown.
     public func canonical(_ spelling: String) -> String? {
-        lookup[TextCleaning.trimmed(spelling)]
+        let trimmed = TextCleaning.trimmed(spelling)
+        return byteLookup[UTF8Key(text: trimmed)] ?? lookup[trimmed]
     }
 
     public func label(of name: String) -> String {
@@ -135,6 +149,8 @@ public enum TextCleaning {
             $0 == " " || $0 == "\u{3000}" || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{FEFF}"
         }
         let scalars = text.unicodeScalars
+        // Most non-ASCII texts (Chinese names) neither start nor end with a space: no copy.
+        if !isSpace(scalars.first!) && !isSpace(scalars.last!) { return text }
         guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !isSpace($0) })!
         return String(scalars[first...last])

@@ -22,7 +22,7 @@ public struct IndicatorAccumulator: Sendable, Codable {
         self.sectorGroups = sectorGroups
     }
 
-    private func window(_ index: Int) -> ReportingPeriod? {
+    func window(_ index: Int) -> ReportingPeriod? {
         let period = periods[index / 3]
         switch Role(rawValue: index % 3)! {
         case .current: return period
@@ -43,48 +43,18 @@ public struct IndicatorAccumulator: Sendable, Codable {
         }
     }
 
-    func breakdowns(of record: NormalizedRecord, role: Role) -> [Breakdown] {
-        let region: String, sector: String
-        switch record {
-        case .accident(let r): region = r.region; sector = r.sector
-        case .hazard(let r): region = r.region; sector = r.sector
-        case .enforcement(let r): region = r.region; sector = r.sector
-        case .inspection(let r): region = r.region; sector = r.sector
-        case .drill(let r): region = r.region; sector = ""
-        case .hazardSummary(let r): region = r.region; sector = ""
-        }
-        var result = [Breakdown.all, .region(region), Breakdown(.source, record.provenance.source)]
-        if !sector.isEmpty {
-            result.append(.sector(sector))
-            for group in sectorGroups[sector] ?? [] { result.append(Breakdown(.sectorGroup, group)) }
-        }
-        if role != .prior {
-            // Months of last year's window carry this year's label, so rows line up.
-            let date = IndicatorAccumulator.date(of: record)
-            let year = date.year + (role == .lastYear ? 1 : 0)
-            result.append(Breakdown(.month, "\(year)-\(date.month < 10 ? "0" : "")\(date.month)"))
-        }
-        return result
+    /// Adds a record to every window and breakdown it falls in. An accident counts under the
+    /// statistical scope only when operating; every accident counts under 全口径. (Streams of
+    /// records go through `CellCounter`, which this uses for one record.)
+    public mutating func add(_ record: NormalizedRecord) {
+        var counter = CellCounter(IndicatorAccumulator(periods: periods, sectorGroups: sectorGroups))
+        counter.add(record)
+        for (cell, tally) in counter.finish().cells { addCell(cell, tally) }
     }
 
-    /// Adds a record to every window and breakdown it falls in. An accident counts under the
-    /// statistical scope only when operating; every accident counts under 全口径.
-    public mutating func add(_ record: NormalizedRecord) {
-        // Figures are counted from records, never taken from a department's summary.
-        if case .hazardSummary = record { return }
-        let date = IndicatorAccumulator.date(of: record)
-        var statistical = true, full = false
-        if case .accident(let accident) = record {
-            statistical = accident.scope == .operating
-            full = true
-        }
-        for index in 0..<(periods.count * 3) {
-            guard let window = window(index), window.contains(date) else { continue }
-            for breakdown in breakdowns(of: record, role: Role(rawValue: index % 3)!) {
-                if statistical { cells[Cell(window: index, breakdown: breakdown), default: Tally()].add(record, windowEnd: window.end) }
-                if full { cells[Cell(window: index, breakdown: breakdown.inFullScope), default: Tally()].add(record, windowEnd: window.end) }
-            }
-        }
+    /// Adds a counted cell (summing into one already there).
+    mutating func addCell(_ cell: Cell, _ tally: Tally) {
+        if cells[cell] == nil { cells[cell] = tally } else { cells[cell]!.merge(tally) }
     }
 
     /// Combines another accumulator over the same periods (a shard of the same data).

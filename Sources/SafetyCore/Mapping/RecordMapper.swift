@@ -20,6 +20,8 @@ public struct RecordMapper: Sendable {
     private let slots: [String: Int]
     private let exportDateSlot: Int?
     private let units: [String: MoneyUnit]
+    /// The mapping's fields in a flat list, looked up by a scan of short names (cheaper than hashing).
+    private let compiled: [(name: String, rule: DepartmentMapping.FieldRule, slot: Int?)]
 
     public init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList) {
         self.mapping = mapping
@@ -39,6 +41,7 @@ public struct RecordMapper: Sendable {
         self.sourceKeys = keys
         self.slots = slots
         self.units = mapping.fields.compactMapValues(\.unit)
+        self.compiled = mapping.fields.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value, slots[$0.key]) }
     }
 
     /// Maps one raw record; `fileExportDate` is the export date when it comes from the
@@ -51,12 +54,13 @@ public struct RecordMapper: Sendable {
                 if let slot = exportDateSlot { return raw.values[slot] }
                 return fileExportDate?.description
             default:
-                guard let rule = mapping.fields[field] else { return nil }
+                guard let entry = compiled.first(where: { $0.name == field }) else { return nil }
+                let rule = entry.rule
                 let text: String?
-                if let constant = rule.constant { text = constant } else if let slot = slots[field] { text = raw.values[slot] } else { text = nil }
+                if let constant = rule.constant { text = constant } else if let slot = entry.slot { text = raw.values[slot] } else { text = nil }
                 guard let text else { return nil }
                 let trimmed = TextCleaning.trimmed(text)
-                let value = rule.values[trimmed] ?? trimmed
+                let value = rule.values.isEmpty ? trimmed : rule.values[trimmed] ?? trimmed
                 if rule.excelSerialDates, let serial = DateText.excelSerial(value) {
                     // A serial that is no day (Excel's 1900-02-29) reaches the date reader as that day, and is rejected.
                     return (try? serial.get())?.description ?? "1900-02-29"

@@ -1,12 +1,35 @@
-/// One CSV record as bytes: fields split, quotes removed, with where it began.
+/// One CSV record as bytes: fields split, quotes removed, with where it began. The fields'
+/// bytes lie end to end in one array (one allocation per record, not per field).
 public struct CSVRow: Sendable, Equatable {
-    public var fields: [[UInt8]]
+    /// The fields' bytes, concatenated.
+    public var bytes: [UInt8]
+    /// Where each field ends in `bytes`.
+    public var ends: [Int]
     /// 1-based line where the record begins.
     public var line: Int
     /// Byte offset of the record's first byte in the stream.
     public var byteOffset: Int
     /// True when the row is a blank line (one empty unquoted field).
     public var isBlank: Bool
+
+    public init(bytes: [UInt8], ends: [Int], line: Int, byteOffset: Int, isBlank: Bool) {
+        self.bytes = bytes; self.ends = ends; self.line = line; self.byteOffset = byteOffset; self.isBlank = isBlank
+    }
+
+    public init(fields: [[UInt8]], line: Int, byteOffset: Int, isBlank: Bool) {
+        var bytes: [UInt8] = [], ends: [Int] = []
+        for field in fields { bytes += field; ends.append(bytes.count) }
+        self.init(bytes: bytes, ends: ends, line: line, byteOffset: byteOffset, isBlank: isBlank)
+    }
+
+    public var count: Int { ends.count }
+
+    /// The bytes of field `index`.
+    public func field(_ index: Int) -> ArraySlice<UInt8> {
+        bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
+    }
+
+    public var fields: [[UInt8]] { (0..<count).map { Array(field($0)) } }
 }
 
 /// A byte-level RFC 4180 reader fed in chunks: quoted fields with delimiters, doubled quotes
@@ -18,8 +41,8 @@ public struct CSVReader {
     public let delimiter: UInt8
     public let maxRecordBytes: Int
     private var state = State.fieldStart
-    private var field: [UInt8] = []
-    private var fields: [[UInt8]] = []
+    private var record: [UInt8] = []
+    private var ends: [Int] = []
     private var recordBytes = 0
     private var sawQuote = false
     private var pendingCR = false
@@ -48,16 +71,18 @@ public struct CSVReader {
     }
 
     private mutating func endField() {
-        fields.append(field)
-        field.removeAll(keepingCapacity: true)
+        ends.append(record.count)
         state = .fieldStart
     }
 
     private mutating func endRecord(into rows: inout [CSVRow]) {
         endField()
-        let blank = fields.count == 1 && fields[0].isEmpty && !sawQuote
-        rows.append(CSVRow(fields: fields, line: recordLine, byteOffset: recordOffset, isBlank: blank))
-        fields.removeAll(keepingCapacity: true)
+        let blank = ends.count == 1 && record.isEmpty && !sawQuote
+        rows.append(CSVRow(bytes: record, ends: ends, line: recordLine, byteOffset: recordOffset, isBlank: blank))
+        record = []
+        record.reserveCapacity(256)
+        ends = []
+        ends.reserveCapacity(16)
         recordBytes = 0
         sawQuote = false
         inRecord = false
@@ -65,13 +90,50 @@ public struct CSVReader {
 
     /// Feeds the next chunk; returns the rows it completes.
     public mutating func feed(_ chunk: some Collection<UInt8>) throws(Problem) -> [CSVRow] {
+        var problem: Problem?
+        let rows = chunk.withContiguousStorageIfAvailable { bytes -> [CSVRow] in
+            do throws(Problem) { return try feedContiguous(bytes) } catch { problem = error; return [] }
+        }
+        if let problem { throw problem }
+        if let rows { return rows }
+        let copy = Array(chunk)
+        return try copy.withUnsafeBufferPointer { (bytes) throws(Problem) -> [CSVRow] in try feedContiguous(bytes) }
+    }
+
+    /// Feeds the next chunk; returns the rows it completes. Runs of plain bytes inside a field
+    /// are copied at once; the state machine looks only at delimiters, quotes and line ends.
+    mutating func feedContiguous(_ chunk: UnsafeBufferPointer<UInt8>) throws(Problem) -> [CSVRow] {
         var rows: [CSVRow] = []
-        for byte in chunk {
+        let n = chunk.count
+        var i = 0
+        while i < n {
+            let byte = chunk[i]
+            // A run of bytes that only extend the current field.
+            if !pendingCR && (state == .unquoted || state == .quoted || (state == .fieldStart && byte != 0x22)) {
+                var j = i
+                if state == .quoted {
+                    while j < n, chunk[j] != 0x22, chunk[j] != 0x0A, chunk[j] != 0x0D { j += 1 }
+                } else {
+                    while j < n, chunk[j] != delimiter, chunk[j] != 0x0A, chunk[j] != 0x0D { j += 1 }
+                }
+                if j > i {
+                    beginIfNeeded()
+                    let run = j - i
+                    if recordBytes + run > maxRecordBytes { throw .recordTooLarge(line: recordLine) }
+                    recordBytes += run
+                    record.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[i..<j]))
+                    if state == .fieldStart { state = .unquoted }
+                    offset += run
+                    i = j
+                    continue
+                }
+            }
+            i += 1
             if pendingCR {
                 pendingCR = false
                 if byte == 0x0A {
                     // The LF of a CRLF: one line end, kept verbatim inside a quoted field.
-                    if state == .quoted { field.append(byte); recordBytes += 1 }
+                    if state == .quoted { record.append(byte); recordBytes += 1 }
                     offset += 1
                     continue
                 }
@@ -93,7 +155,7 @@ public struct CSVReader {
                     state = .quoted
                     sawQuote = true
                 } else {
-                    field.append(byte)
+                    record.append(byte)
                     state = .unquoted
                 }
             case .quoted:
@@ -101,11 +163,11 @@ public struct CSVReader {
                     state = .quoteInQuoted
                 } else {
                     if byte == 0x0A { line += 1 } else if byte == 0x0D { line += 1; pendingCR = true }
-                    field.append(byte)
+                    record.append(byte)
                 }
             case .quoteInQuoted:
                 if byte == 0x22 {
-                    field.append(0x22)
+                    record.append(0x22)
                     state = .quoted
                 } else if byte == delimiter {
                     endField()
@@ -117,7 +179,7 @@ public struct CSVReader {
                     continue
                 } else {
                     // Text after a closing quote: keep it, as spreadsheets do.
-                    field.append(byte)
+                    record.append(byte)
                     state = .unquoted
                 }
             }

@@ -16,49 +16,144 @@ public struct NormalizedReader {
 
     /// Calls `body` with every record of every kind present, kind by kind in schema order.
     public func forEach(_ body: (NormalizedRecord) throws -> Void) throws {
+        try forEachInterned { record, _, _, _ in try body(record) }
+    }
+
+    /// Calls `body` with every record and small ids for its region, sector and source: equal
+    /// texts have equal ids (from 0), so a counter can key cells without hashing text.
+    public func forEachInterned(_ body: (NormalizedRecord, _ region: Int, _ sector: Int, _ source: Int) throws -> Void) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw IngestFailure.unreadable(file: path, reason: "no such file or folder")
         }
+        var interned = Interned()
         if !isDirectory.boolValue {
             let name = (path as NSString).lastPathComponent
             guard let kind = RecordKind.allCases.first(where: { name == "\($0.rawValue).csv" }) else {
                 throw IngestFailure.unreadable(file: path, reason: "not a normalized kind file (accident.csv, hazard.csv, …)")
             }
-            return try read(kind, path: path, body)
+            return try read(kind, path: path, interned: &interned, body)
         }
         for kind in RecordKind.allCases {
             let file = NormalizedReader.path(of: kind, in: path)
             guard FileManager.default.fileExists(atPath: file) else { continue }
-            try read(kind, path: file, body)
+            try read(kind, path: file, interned: &interned, body)
         }
     }
 
-    func read(_ kind: RecordKind, path: String, _ body: (NormalizedRecord) throws -> Void) throws {
+    /// Texts that repeat from row to row (regions, sectors, sources, file names), made once.
+    struct Interned {
+        var region = ByteInterner(), sector = ByteInterner(), source = ByteInterner(), file = ByteInterner()
+    }
+
+    func read(_ kind: RecordKind, path: String, interned: inout Interned,
+              _ body: (NormalizedRecord, Int, Int, Int) throws -> Void) throws {
         let expected = RecordSchema.fields(of: kind).map(\.name)
         let columns = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, $0) })
-        var sawHeader = false
-        try CSVFile.forEachRow(path: path) { fields, line in
-            guard sawHeader else {
-                guard fields == expected else {
+        let regionColumn = columns["region"]!, sectorColumn = columns["sector"] ?? -1, sourceColumn = columns["source"]!
+        let fileColumn = columns["source_file"]!, memberColumn = columns["source_member"]!
+        let lineColumn = columns["source_line"]!, recordColumn = columns["source_record"]!
+        var split = CSVFieldSplitter()
+        try CSVRecordScanner(path: path).forEach { record, index in
+            split.split(record)
+            guard index > 0 else {
+                guard split.strings(in: record) == expected else {
                     throw IngestFailure.corruptNormalizedData(message: "\(path):1: header is not the \(kind.rawValue) schema")
                 }
-                sawHeader = true
                 return
             }
-            guard fields.count == expected.count else {
-                throw IngestFailure.corruptNormalizedData(message: "\(path):\(line): \(fields.count) fields, expected \(expected.count)")
+            guard split.count == expected.count else {
+                throw IngestFailure.corruptNormalizedData(message: "\(path): record \(index): \(split.count) fields, expected \(expected.count)")
             }
-            let member = fields[columns["source_member"]!]
-            let position = SourcePosition(file: fields[columns["source_file"]!], member: member.isEmpty ? nil : member,
-                                          line: Int(fields[columns["source_line"]!]) ?? 0,
-                                          record: Int(fields[columns["source_record"]!]) ?? 0)
-            var fieldReader = FieldReader(position: position) { name in columns[name].map { fields[$0] } }
+            let region = interned.region.intern(split.raw(regionColumn, in: record))
+            let sector = sectorColumn < 0 ? (id: 0, text: "") : interned.sector.intern(split.raw(sectorColumn, in: record))
+            let source = interned.source.intern(split.raw(sourceColumn, in: record))
+            let file = interned.file.intern(split.raw(fileColumn, in: record)).text
+            let member = split.string(memberColumn, in: record)
+            let position = SourcePosition(file: file, member: member.isEmpty ? nil : member,
+                                          line: Int(split.string(lineColumn, in: record)) ?? 0,
+                                          record: Int(split.string(recordColumn, in: record)) ?? 0)
+            let fields = split
+            var fieldReader = FieldReader(position: position) { name in
+                // A scan of short ASCII names is cheaper than hashing one.
+                guard let column = expected.firstIndex(of: name) else { return nil }
+                switch column {
+                case regionColumn: return region.text
+                case sectorColumn: return sector.text
+                case sourceColumn: return source.text
+                default: return fields.string(column, in: record)
+                }
+            }
             switch RecordSchema.read(kind, from: &fieldReader, position: position) {
-            case .success(let value): try body(value)
+            case .success(let value): try body(value, region.id, sector.id, source.id)
             case .failure(let rejection):
-                throw IngestFailure.corruptNormalizedData(message: "\(path):\(line): \(rejection.message)")
+                throw IngestFailure.corruptNormalizedData(message: "\(path): record \(index): \(rejection.message)")
             }
+        }
+    }
+}
+
+/// Texts met as bytes again and again (a region, a sector), each made into a `String` once and
+/// numbered from 0 in order of first appearance. Values are unquoted CSV fields.
+struct ByteInterner {
+    private var slots = [Int32](repeating: -1, count: 64)
+    private var keys: [[UInt8]] = []
+    private var hashes: [UInt64] = []
+    private(set) var texts: [String] = []
+
+    mutating func intern(_ raw: UnsafeBufferPointer<UInt8>) -> (id: Int, text: String) {
+        var h: UInt64 = 0xcbf29ce484222325
+        for byte in raw { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        var slot = Int(truncatingIfNeeded: h) & (slots.count - 1)
+        while true {
+            let id = Int(slots[slot])
+            if id < 0 { break }
+            if hashes[id] == h && keys[id].elementsEqual(raw) { return (id, texts[id]) }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+        let id = texts.count
+        keys.append(Array(raw))
+        hashes.append(h)
+        texts.append(String(decoding: raw.first == 0x22 ? CSVFieldSplitter.value(raw) : Array(raw), as: UTF8.self))
+        slots[slot] = Int32(id)
+        if texts.count * 2 > slots.count { rehash() }
+        return (id, texts[id])
+    }
+
+    var count: Int { texts.count }
+
+    /// The text already made for these bytes, if any.
+    func lookup(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
+        var h: UInt64 = 0xcbf29ce484222325
+        for byte in raw { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        var slot = Int(truncatingIfNeeded: h) & (slots.count - 1)
+        while true {
+            let id = Int(slots[slot])
+            if id < 0 { return nil }
+            if hashes[id] == h && keys[id].elementsEqual(raw) { return texts[id] }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+    }
+
+    /// Remembers `text` for these bytes (which `lookup` did not know).
+    mutating func insert(_ raw: UnsafeBufferPointer<UInt8>, _ text: String) {
+        var h: UInt64 = 0xcbf29ce484222325
+        for byte in raw { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        var slot = Int(truncatingIfNeeded: h) & (slots.count - 1)
+        while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
+        keys.append(Array(raw))
+        hashes.append(h)
+        texts.append(text)
+        slots[slot] = Int32(texts.count - 1)
+        if texts.count * 2 > slots.count { rehash() }
+    }
+
+    private mutating func rehash() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        for (i, hash) in hashes.enumerated() {
+            var s = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+            while slots[s] >= 0 { s = (s + 1) & (slots.count - 1) }
+            slots[s] = Int32(i)
         }
     }
 }

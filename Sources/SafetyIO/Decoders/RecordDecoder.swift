@@ -76,14 +76,33 @@ public final class CSVRecordDecoder: RecordDecoder {
     }
 
     /// A field's text, or the offset within it of the first byte that is not valid text.
-    private func text(_ bytes: [UInt8]) -> Result<String, FieldTranscoderError> {
-        if let transcoder { return transcoder.decode(bytes) }
+    private func text(_ bytes: ArraySlice<UInt8>) -> Result<String, FieldTranscoderError> {
+        if let transcoder { return transcoder.decode(Array(bytes)) }
         if let text = String(validating: bytes, as: UTF8.self) { return .success(text) }
-        return .failure(FieldTranscoderError(offset: CSVRecordDecoder.firstInvalidUTF8(bytes)))
+        return .failure(FieldTranscoderError(offset: CSVRecordDecoder.firstInvalidUTF8(Array(bytes))))
+    }
+
+    /// Values that repeat down a column (regions, sectors, levels, enterprises) are decoded once:
+    /// each column keeps up to `cacheLimit` distinct values, then stops caching.
+    private var caches: [ByteInterner] = []
+    private static let cacheLimit = 1024
+
+    private func cachedText(_ bytes: ArraySlice<UInt8>, column k: Int) -> Result<String, FieldTranscoderError> {
+        if bytes.count <= 15 && transcoder == nil {
+            // Short texts are stored inline in the String: nothing to save.
+            return text(bytes)
+        }
+        if caches[k].count >= CSVRecordDecoder.cacheLimit { return text(bytes) }
+        return bytes.withUnsafeBufferPointer { raw in
+            if let known = caches[k].lookup(raw) { return .success(known) }
+            let result = text(bytes)
+            if case .success(let value) = result { caches[k].insert(raw, value) }
+            return result
+        }
     }
 
     /// Header cells lose a BOM and surrounding ASCII or full-width spaces.
-    private func headerName(_ bytes: [UInt8]) -> String {
+    private func headerName(_ bytes: ArraySlice<UInt8>) -> String {
         TextCleaning.trimmed((try? text(bytes).get()) ?? String(decoding: bytes, as: UTF8.self))
     }
 
@@ -98,7 +117,7 @@ public final class CSVRecordDecoder: RecordDecoder {
                                           note: "title row above the header"))
                     continue
                 }
-                let names = row.fields.map(headerName)
+                let names = row.fields.map { headerName($0[...]) }
                 var columns: [Int?] = []
                 for key in sourceKeys {
                     guard let index = names.firstIndex(of: key) else {
@@ -108,21 +127,22 @@ public final class CSVRecordDecoder: RecordDecoder {
                 }
                 self.header = names
                 self.columnOfKey = columns
+                self.caches = Array(repeating: ByteInterner(), count: columns.count)
                 continue
             }
             recordNumber += 1
             let position = SourcePosition(file: file, member: member, line: row.line, record: recordNumber)
-            let firstCell = row.fields.first.map { TextCleaning.trimmed((try? text($0).get()) ?? "") } ?? ""
+            let firstCell = row.count > 0 ? TextCleaning.trimmed((try? text(row.field(0)).get()) ?? "") : ""
             if layout.skipRowsWhereFirstCell.contains(firstCell) {
                 items.append(.skipped(position, note: "row starting \"\(firstCell)\" skipped (summary row, not a record)"))
                 continue
             }
-            var fields = row.fields
-            while fields.count > header.count, fields.last?.isEmpty == true { fields.removeLast() }
-            if padsShortRows && fields.count < header.count { fields += Array(repeating: [], count: header.count - fields.count) }
-            if fields.count != header.count {
+            var fieldCount = row.count
+            while fieldCount > header.count, row.field(fieldCount - 1).isEmpty { fieldCount -= 1 }
+            if padsShortRows && fieldCount < header.count { fieldCount = header.count }  // padded with empty cells
+            if fieldCount != header.count {
                 items.append(.rejection(Rejection(position: position, field: "", value: "",
-                                                  reason: .wrongFieldCount(expected: header.count, found: fields.count))))
+                                                  reason: .wrongFieldCount(expected: header.count, found: fieldCount))))
                 continue
             }
             var values: [String?] = []
@@ -130,7 +150,7 @@ public final class CSVRecordDecoder: RecordDecoder {
             var invalid: (String, Int)?
             for (k, column) in columnOfKey.enumerated() {
                 guard let column else { values.append(nil); continue }
-                switch text(fields[column]) {
+                switch column < row.count ? cachedText(row.field(column), column: k) : .success("") {
                 case .success(let value):
                     values.append(value)
                 case .failure(let error):

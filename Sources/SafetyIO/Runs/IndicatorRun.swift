@@ -15,15 +15,16 @@ public struct IndicatorRun {
 
     /// Counts every record in the given normalized folders or kind files.
     public func accumulate(_ inputs: [String]) throws -> (IndicatorAccumulator, records: Int) {
-        var accumulator = IndicatorAccumulator(periods: periods, sectorGroups: pipeline.config.groupsOfSector)
+        var counter = CellCounter(periods: periods, sectorGroups: pipeline.config.groupsOfSector)
         var count = 0
         for input in inputs {
-            try NormalizedReader(path: input).forEach { record in
-                accumulator.add(record)
+            counter.forgetIDs()  // ids are per reader
+            try NormalizedReader(path: input).forEachInterned { record, region, sector, source in
+                counter.add(record, regionID: region, sectorID: sector, sourceID: source)
                 count += 1
             }
         }
-        return (accumulator, count)
+        return (counter.finish(), count)
     }
 
     /// The table from an accumulator, with relative indicators from the pipeline's reference data,
