@@ -67,11 +67,11 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// ISO 8601 calendar date, `2020-10-31`.
     public var description: String {
-        let digits: [UInt8] = [
+        // Ten ASCII bytes on the stack: a small string, no allocation.
+        let digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
             UInt8(48 + year / 1000 % 10), UInt8(48 + year / 100 % 10), UInt8(48 + year / 10 % 10), UInt8(48 + year % 10), 45,
-            UInt8(48 + month / 10), UInt8(48 + month % 10), 45, UInt8(48 + day / 10), UInt8(48 + day % 10),
-        ]
-        return String(decoding: digits, as: UTF8.self)
+            UInt8(48 + month / 10), UInt8(48 + month % 10), 45, UInt8(48 + day / 10), UInt8(48 + day % 10))
+        return withUnsafeBytes(of: digits) { String(decoding: $0, as: UTF8.self) }
     }
 
     public init(from decoder: any Decoder) throws {

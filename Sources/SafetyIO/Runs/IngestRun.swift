@@ -96,7 +96,7 @@ public struct IngestRun {
                     switch ids.check(row, at: record.provenance.position) {
                     case .first:
                         summary.accepted += 1
-                        try records.write(CSVFormat.line(row))
+                        try records.writeLine(row)
                     case .exactRepeat(let firstLine):
                         summary.duplicates += 1
                         summary.notes.append("\(record.provenance.position): exact repeat of line \(firstLine), kept once")

@@ -45,6 +45,17 @@ public final class AtomicFile {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
+    /// Writes one CSV line of fields (as `CSVFormat.line` spells it).
+    public func writeLine(_ fields: [String]) throws {
+        CSVFormat.append(fields, to: &buffer)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    public func write(bytes: UnsafeBufferPointer<UInt8>) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
     public func write(bytes: some Sequence<UInt8>) throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { try flush() }

@@ -23,6 +23,28 @@ public enum CSVFormat {
         return out
     }
 
+    /// Appends one line of fields to `buffer` as UTF-8 bytes: the bytes of `line(fields)`
+    /// without building a string (the hot path of the normalized files).
+    public static func append(_ fields: [String], to buffer: inout [UInt8]) {
+        for (i, field) in fields.enumerated() {
+            if i > 0 { buffer.append(0x2C) }
+            var field = field
+            field.withUTF8 { bytes in
+                if !bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+                    buffer.append(contentsOf: bytes)
+                    return
+                }
+                buffer.append(0x22)
+                for byte in bytes {
+                    if byte == 0x22 { buffer.append(0x22) }
+                    buffer.append(byte)
+                }
+                buffer.append(0x22)
+            }
+        }
+        buffer.append(0x0A)
+    }
+
     /// A cell a spreadsheet would run as a formula (starting with = + - @, tab, CR or LF) with a
     /// leading apostrophe (OWASP advice); other text, and numbers such as -3, unchanged.
     public static func neutralized(_ field: String) -> String {
