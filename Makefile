@@ -15,6 +15,8 @@ BIN ?= .build/$(CONFIG)
 # BUILD=no uses the executables already in BIN (the end-to-end test does so inside `swift test`).
 BUILD ?= yes
 SCALING ?=
+# STEP_TIMER prefixes every step's command (make bench sets it to GNU time to log wall and peak RSS).
+STEP_TIMER ?=
 # PERIOD=2020-10 | 2020Q3 | 2020 | 2020-YTD-10 | a campaign: results go to OUT/periods/PERIOD/.
 PERIOD ?=
 ifeq ($(PERIOD),)
@@ -147,28 +149,28 @@ FORCE:
 # when their bytes change, whatever their timestamps say (copied with old dates, or touched).
 $(OUT)/hashes/%.sha256: $(DATA)/% tools/update-hash FORCE
 	@mkdir -p $(@D)
-	@tools/update-hash $< $@
+	@$(STEP_TIMER) tools/update-hash $< $@
 
 # One export -> one ingest folder; summary.json is written last, so its presence means done.
 $(OUT)/ingest/%/summary.json: $(OUT)/hashes/%.sha256 $(PIPELINE_FILE) $(MAPPINGS) $(BIN)/safety-ingest
-	$(BIN)/safety-ingest --pipeline $(PIPELINE_FILE) --output $(@D) $(DATA)/$*
+	$(STEP_TIMER) $(BIN)/safety-ingest --pipeline $(PIPELINE_FILE) --output $(@D) $(DATA)/$*
 
 # datapackage.json is written last by safety-package.
 $(OUT)/normalized/datapackage.json: $(INGESTED) $(PIPELINE_FILE) $(BIN)/safety-package
-	$(BIN)/safety-package --pipeline $(PIPELINE_FILE) --output $(OUT) $(INGESTED:%/summary.json=%)
+	$(STEP_TIMER) $(BIN)/safety-package --pipeline $(PIPELINE_FILE) --output $(OUT) $(INGESTED:%/summary.json=%)
 
 # One partial aggregate per record kind (both cores under -j2), merged exactly.
 $(RESULTS)/partials/%.json: $(OUT)/normalized/datapackage.json $(PIPELINE_FILE) $(BIN)/safety-indicators
-	$(BIN)/safety-indicators --pipeline $(PIPELINE_FILE) --data $(OUT)/normalized/$*.csv --partial $@ $(PERIOD_ARGS)
+	$(STEP_TIMER) $(BIN)/safety-indicators --pipeline $(PIPELINE_FILE) --data $(OUT)/normalized/$*.csv --partial $@ $(PERIOD_ARGS)
 
 # indicators.csv is written after indicators.json.
 $(RESULTS)/indicators.csv: $(PARTIALS) $(REFERENCE) $(BIN)/safety-merge
-	$(BIN)/safety-merge --pipeline $(PIPELINE_FILE) --output $(RESULTS) $(PARTIALS)
+	$(STEP_TIMER) $(BIN)/safety-merge --pipeline $(PIPELINE_FILE) --output $(RESULTS) $(PARTIALS)
 
 TEMPLATES := $(wildcard $(dir $(PIPELINE_FILE))templates/*.mustache)
 
 # One output per run of safety-report; the extension picks the format.
 $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt: $(TEMPLATES)
 $(REPORTS): $(RESULTS)/%: $(RESULTS)/indicators.csv $(PIPELINE_FILE) $(BIN)/safety-report
-	$(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@ $(PERIOD_ARGS) \
+	$(STEP_TIMER) $(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@ $(PERIOD_ARGS) \
 	  $(if $(filter %.sqlite,$@),--normalized $(OUT)/normalized)
