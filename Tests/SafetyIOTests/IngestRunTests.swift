@@ -103,6 +103,30 @@ struct IngestRunTests {
         #expect(published(out) == ["rejects.csv"])
     }
 
+    /// Mapping runs in batches on every core; what is written must be what one thread would write:
+    /// rows and rejects in input order, a duplicate id found across batches.
+    @Test func rowsAndRejectsKeepInputOrderAcrossMappingBatches() throws {
+        var csv = "title\n事故编号,发生日期,乡镇,行业领域,死亡人数,重伤人数,轻伤人数,直接经济损失(万元)\n"
+        for i in 1...9000 {
+            let id = i == 8500 ? "A17" : "A\(i)"
+            csv += "\(id),2020-01-\(String(format: "%02d", i % 28 + 1)),明光街道,建筑,\(i % 11 == 0 ? "两" : "0"),0,0,1\n"
+        }
+        let pipeline = try PipelineLoader.load(Self.pipelinePath)
+        let directory = try Fixture.temporaryDirectory()
+        let path = directory + "/yingji-accidents-20201106.csv"
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = try IngestRun(pipeline: pipeline, exportPath: path, outputDirectory: directory + "/out").run()
+        let badDeaths = (1...9000).filter { $0 % 11 == 0 }
+        // Both records of a duplicated id are refused: the later one where it is met, the earlier after the rest.
+        #expect(summary.read == 9000 && summary.rejected == badDeaths.count + 2)
+        var ids: [String] = []
+        try NormalizedReader(directory: directory + "/out").forEach { ids.append(RecordSchema.id(of: $0)) }
+        #expect(ids == (1...9000).filter { $0 % 11 != 0 && $0 != 8500 && $0 != 17 }.map { "A\($0)" })
+        let rejectLines = try String(contentsOfFile: directory + "/out/rejects.csv", encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { Int($0.split(separator: ",", omittingEmptySubsequences: false)[2])! }
+        #expect(rejectLines == (badDeaths + [8500]).sorted().map { $0 + 2 } + [17 + 2])
+    }
+
     @Test func unknownExportNameIsAConfigurationFailure() throws {
         let (failure, _) = try failingRun(named: "unknown.csv", bytes: Array("a\n".utf8))
         #expect(failure?.exitStatus == .configuration)

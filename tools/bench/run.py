@@ -33,6 +33,7 @@ DUCKDB_PLAIN = """
 import duckdb, json, sys
 con = duckdb.connect()
 con.execute("SET threads TO 2")
+con.execute("SET enable_progress_bar = false")
 rows = con.execute('''
   SELECT year(found_date::DATE) AS y, sector, region, count(*) AS identified,
          count(*) FILTER (WHERE rectified_date IS NOT NULL AND rectified_date <> ''
@@ -48,6 +49,7 @@ import duckdb, json, os, sys
 files, work, regions, sectors = json.loads(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
 con = duckdb.connect()
 con.execute("SET threads TO 2")
+con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TEMP TABLE regions AS SELECT unnest(?) AS name", [regions])
 con.execute("CREATE TEMP TABLE sectors AS SELECT unnest(?) AS name", [sectors])
 # Read as text with the file name; the export date from the file name where it has one.

@@ -22,21 +22,8 @@ public struct NormalizedReader {
     /// Calls `body` with every record and small ids for its region, sector and source: equal
     /// texts have equal ids (from 0), so a counter can key cells without hashing text.
     public func forEachInterned(_ body: (NormalizedRecord, _ region: Int, _ sector: Int, _ source: Int) throws -> Void) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw IngestFailure.unreadable(file: path, reason: "no such file or folder")
-        }
         var interned = Interned()
-        if !isDirectory.boolValue {
-            let name = (path as NSString).lastPathComponent
-            guard let kind = RecordKind.allCases.first(where: { name == "\($0.rawValue).csv" }) else {
-                throw IngestFailure.unreadable(file: path, reason: "not a normalized kind file (accident.csv, hazard.csv, …)")
-            }
-            return try read(kind, path: path, interned: &interned, body)
-        }
-        for kind in RecordKind.allCases {
-            let file = NormalizedReader.path(of: kind, in: path)
-            guard FileManager.default.fileExists(atPath: file) else { continue }
+        for (kind, file) in try kindFiles() {
             try read(kind, path: file, interned: &interned, body)
         }
     }
@@ -46,7 +33,37 @@ public struct NormalizedReader {
         var region = ByteInterner(), sector = ByteInterner(), source = ByteInterner(), file = ByteInterner()
     }
 
-    func read(_ kind: RecordKind, path: String, interned: inout Interned,
+    /// The kind files this reader covers, in schema order.
+    public func kindFiles() throws -> [(kind: RecordKind, path: String)] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw IngestFailure.unreadable(file: path, reason: "no such file or folder")
+        }
+        if !isDirectory.boolValue {
+            let name = (path as NSString).lastPathComponent
+            guard let kind = RecordKind.allCases.first(where: { name == "\($0.rawValue).csv" }) else {
+                throw IngestFailure.unreadable(file: path, reason: "not a normalized kind file (accident.csv, hazard.csv, …)")
+            }
+            return [(kind, path)]
+        }
+        return RecordKind.allCases.map { ($0, NormalizedReader.path(of: $0, in: path)) }
+            .filter { FileManager.default.fileExists(atPath: $0.1) }
+    }
+
+    /// Byte ranges of one kind file that start at record boundaries, for reading on several cores.
+    public static func shards(of file: String, count: Int, minBytes: Int = 8 << 20) throws -> [Range<Int>] {
+        try CSVRecordScanner.shards(of: file, count: count, minBytes: minBytes)
+    }
+
+    /// Like `forEachInterned`, for the records of one kind file that start in `range` (one of
+    /// `shards`); ids are those of this call alone. A range after the first has no header.
+    public static func forEachInterned(_ kind: RecordKind, path: String, range: Range<Int>,
+                                       _ body: (NormalizedRecord, _ region: Int, _ sector: Int, _ source: Int) throws -> Void) throws {
+        var interned = Interned()
+        try NormalizedReader(path: path).read(kind, path: path, range: range, interned: &interned, body)
+    }
+
+    func read(_ kind: RecordKind, path: String, range: Range<Int> = 0..<Int.max, interned: inout Interned,
               _ body: (NormalizedRecord, Int, Int, Int) throws -> Void) throws {
         let expected = RecordSchema.fields(of: kind).map(\.name)
         let columns = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, $0) })
@@ -54,7 +71,7 @@ public struct NormalizedReader {
         let fileColumn = columns["source_file"]!, memberColumn = columns["source_member"]!
         let lineColumn = columns["source_line"]!, recordColumn = columns["source_record"]!
         var split = CSVFieldSplitter()
-        try CSVRecordScanner(path: path).forEach { record, index in
+        try CSVRecordScanner(path: path, range: range, firstIndex: range.lowerBound == 0 ? 0 : 1).forEach { record, index in
             split.split(record)
             guard index > 0 else {
                 guard split.strings(in: record) == expected else {

@@ -13,18 +13,42 @@ public struct IndicatorRun {
         self.periods = periods
     }
 
-    /// Counts every record in the given normalized folders or kind files.
-    public func accumulate(_ inputs: [String]) throws -> (IndicatorAccumulator, records: Int) {
-        var counter = CellCounter(periods: periods, sectorGroups: pipeline.config.groupsOfSector)
+    /// Counts every record in the given normalized folders or kind files. A large kind file is
+    /// read in shards on every core, each counted on its own and merged: tallies add exactly.
+    /// `minShardBytes`: files smaller than this are read on one core.
+    public func accumulate(_ inputs: [String], cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+                           minShardBytes: Int = 8 << 20) throws -> (IndicatorAccumulator, records: Int) {
+        var total = CellCounter(periods: periods, sectorGroups: pipeline.config.groupsOfSector).finish()
         var count = 0
         for input in inputs {
-            counter.forgetIDs()  // ids are per reader
-            try NormalizedReader(path: input).forEachInterned { record, region, sector, source in
-                counter.add(record, regionID: region, sectorID: sector, sourceID: source)
-                count += 1
+            for (kind, file) in try NormalizedReader(path: input).kindFiles() {
+                let shards = try NormalizedReader.shards(of: file, count: max(1, cores), minBytes: minShardBytes)
+                let results = ShardResults<(IndicatorAccumulator, Int)>(count: shards.count)
+                let (periods, groups) = (periods, pipeline.config.groupsOfSector)
+                DispatchQueue.concurrentPerform(iterations: shards.count) { shard in
+                    results.set(shard, Result {
+                        var counter = CellCounter(periods: periods, sectorGroups: groups)
+                        var n = 0
+                        try NormalizedReader.forEachInterned(kind, path: file, range: shards[shard]) { record, region, sector, source in
+                            counter.add(record, regionID: region, sectorID: sector, sourceID: source)
+                            n += 1
+                        }
+                        return (counter.finish(), n)
+                    })
+                }
+                let values = results.values
+                if shards.count > 1, values.contains(where: { (try? $0.get()) == nil }) {
+                    // Record numbers count from the start of the file: read it whole for the exact error.
+                    try NormalizedReader.forEachInterned(kind, path: file, range: 0..<Int.max) { _, _, _, _ in }
+                }
+                for result in values {
+                    let (part, n) = try result.get()
+                    try total.merge(part)
+                    count += n
+                }
             }
         }
-        return (counter.finish(), count)
+        return (total, count)
     }
 
     /// The table from an accumulator, with relative indicators from the pipeline's reference data,
@@ -195,4 +219,19 @@ public enum CSVFile {
             throw IngestFailure.corruptNormalizedData(message: "\(path): \(problem)")
         }
     }
+}
+
+/// One result slot per parallel shard, each written by its own task.
+final class ShardResults<Value>: @unchecked Sendable {
+    private var slots: [Result<Value, any Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Result<Value, any Error>) {
+        lock.lock(); defer { lock.unlock() }
+        slots[index] = value
+    }
+
+    var values: [Result<Value, any Error>] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
 }

@@ -85,32 +85,27 @@ public struct IngestRun {
         let limits = pipeline.config.limits
         var ids = DuplicateIDs(enabled: limits.checkDuplicateIDs, kind: mapping.kind)
         let (opened, file) = try ExportOpener.open(path: exportPath, display: fileName, maxInflatedBytes: limits.maxInflatedBytes)
-        let consume: (DecodedItem) throws -> Void = { item in
+        // Records are mapped on every core and committed here in input order (OrderedMapping).
+        let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate) { item, batch in
             switch item {
-            case .record(let raw):
+            case .accepted(let row, let position, let line):
                 summary.read += 1
                 if summary.read % 8192 == 0 { progress?(summary.read, file.offset) }
-                switch mapper.map(raw, fileExportDate: fileDate) {
-                case .success(let record):
-                    let row = RecordSchema.row(record)
-                    switch ids.check(row, at: record.provenance.position) {
-                    case .first:
-                        summary.accepted += 1
-                        try records.writeLine(row)
-                    case .exactRepeat(let firstLine):
-                        summary.duplicates += 1
-                        summary.notes.append("\(record.provenance.position): exact repeat of line \(firstLine), kept once")
-                    case .conflict(let firstLine):
-                        summary.rejected += 1
-                        try rejects.write(RejectsFile.line(Rejection(position: record.provenance.position, field: "id", value: row[0],
-                                                                     reason: .conflictingDuplicate(otherLine: firstLine))))
-                    }
-                case .failure(let rejection):
+                switch ids.check(row, at: position) {
+                case .first:
+                    summary.accepted += 1
+                    try batch.lines.withUnsafeBufferPointer { try records.write(bytes: UnsafeBufferPointer(rebasing: $0[line])) }
+                case .exactRepeat(let firstLine):
+                    summary.duplicates += 1
+                    summary.notes.append("\(position): exact repeat of line \(firstLine), kept once")
+                case .conflict(let firstLine):
                     summary.rejected += 1
-                    try rejects.write(RejectsFile.line(rejection))
+                    try rejects.write(RejectsFile.line(Rejection(position: position, field: "id", value: row[0],
+                                                                 reason: .conflictingDuplicate(otherLine: firstLine))))
                 }
-            case .rejection(let rejection):
+            case .rejected(let rejection), .undecodable(let rejection):
                 summary.read += 1
+                if summary.read % 8192 == 0 { progress?(summary.read, file.offset) }
                 summary.rejected += 1
                 try rejects.write(RejectsFile.line(rejection))
             case .skipped(let position, let note):
@@ -118,6 +113,7 @@ public struct IngestRun {
                 summary.notes.append("\(position): \(note)")
             }
         }
+        let consume: (DecodedItem) throws -> Void = { try ordered.add($0) }
 
         let magic = try opened.peek(512)
         func zip() throws -> ZipReader {
@@ -182,6 +178,8 @@ public struct IngestRun {
             try ExportOpener.decode(opened, mapping: mapping, mapper: mapper, file: fileName, member: nil,
                                     maxRecordBytes: limits.maxRecordBytes, consume: consume)
         }
+
+        try ordered.finish()
 
         // The first of each conflicting pair was written before its twin appeared: take it back out.
         var output = records

@@ -90,9 +90,50 @@ struct CSVRecordScanner {
     /// A record longer than this is not ours: the file is refused as corrupt.
     let maxRecordBytes: Int
 
-    init(path: String, maxRecordBytes: Int = 64 << 20) {
+    /// The bytes read: the whole file, or a shard that starts at a record boundary (`shards`).
+    let range: Range<Int>
+    /// The index of the range's first record (0 is the header).
+    let firstIndex: Int
+
+    init(path: String, maxRecordBytes: Int = 64 << 20, range: Range<Int> = 0..<Int.max, firstIndex: Int = 0) {
         self.path = path
         self.maxRecordBytes = maxRecordBytes
+        self.range = range
+        self.firstIndex = firstIndex
+    }
+
+    /// Byte ranges of about equal size that together cover the file, each starting at a record
+    /// boundary (after a line end outside quotes): one range for a file under `minBytes`.
+    static func shards(of path: String, count: Int, minBytes: Int = 8 << 20) throws -> [Range<Int>] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        let size = Int(info.st_size)
+        guard count > 1, size >= minBytes else { return [0..<size] }
+        // Quote parity from the start tells which line ends are record boundaries.
+        var starts = [0]
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0, inQuotes = false
+        while starts.count < count {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+            if n < 0 { if errno == EINTR { continue }; throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            buffer.withUnsafeBufferPointer { bytes in
+                let target = size / count * starts.count
+                for i in 0..<n {
+                    let byte = bytes[i]
+                    if byte == 0x22 { inQuotes.toggle() }
+                    if byte == 0x0A, !inQuotes, offset + i >= target, starts.count < count {
+                        starts.append(offset + i + 1)
+                    }
+                }
+            }
+            offset += n
+        }
+        starts = starts.filter { $0 < size }
+        return starts.indices.map { starts[$0]..<($0 + 1 < starts.count ? starts[$0 + 1] : size) }
     }
 
     /// Calls `body` with each record's bytes (without its line end) and its 0-based index.
@@ -102,7 +143,8 @@ struct CSVRecordScanner {
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var filled = 0
-        var index = 0
+        var index = firstIndex
+        var offset = range.lowerBound
         // Scan state carried across refills: where the current record starts, how far it was scanned, quotes.
         var start = 0, scan = 0
         var inQuotes = false
@@ -123,12 +165,13 @@ struct CSVRecordScanner {
                         buffer.append(contentsOf: repeatElement(0, count: buffer.count))
                     }
                 }
-                let n = buffer.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress! + filled, raw.count - filled) }
+                let wanted = min(buffer.count - filled, range.upperBound - offset)
+                let n = wanted <= 0 ? 0 : buffer.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + filled, wanted, off_t(offset)) }
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno)))
                 }
-                if n == 0 { atEOF = true } else { filled += n }
+                if n == 0 { atEOF = true } else { filled += n; offset += n }
             }
             try buffer.withUnsafeBufferPointer { bytes in
                 var i = scan
