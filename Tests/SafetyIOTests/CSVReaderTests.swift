@@ -78,3 +78,30 @@ struct CSVReaderTests {
         #expect(CSVFormat.line(["=1+1", "a,b", "q\""]) == "=1+1,\"a,b\",\"q\"\"\"\n")
     }
 }
+
+/// The byte-level UTF-8 check agrees with the standard library's on every kind of sequence.
+struct UTF8TextTests {
+    @Test func agreesWithTheStandardLibrary() {
+        var state: UInt64 = 20201031
+        func next() -> UInt8 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        // Pieces that exercise each branch: ASCII runs, Chinese, 4-byte, overlongs, surrogates, > U+10FFFF, truncations.
+        let pieces: [[UInt8]] = [Array("abcdefghij".utf8), Array("明光街道".utf8), Array("😀".utf8), [0xC0, 0x80], [0xE0, 0x80, 0x80],
+                                 [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xF0, 0x80, 0x80, 0x80], [0xE3, 0x80], [0x80], [0xFF], [0xC2, 0xA0]]
+        var checked = 0, invalid = 0
+        for _ in 0..<20000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(next() % 6) {
+                if next() % 4 == 0 { bytes.append(next()) } else { bytes += pieces[Int(next()) % pieces.count] }
+            }
+            let expected = String(validating: bytes, as: UTF8.self)
+            let actual = bytes.withUnsafeBufferPointer { UTF8Text.string($0) }
+            #expect(actual == expected, "\(bytes)")
+            checked += 1
+            if expected == nil { invalid += 1 }
+        }
+        #expect(invalid > 1000 && checked - invalid > 1000)
+    }
+}

@@ -83,3 +83,28 @@ struct ShardedReadTests {
         #expect(failure(cores: 3) == failure(cores: 1))
     }
 }
+
+/// Rows formatted straight into bytes are the bytes of the row's texts as a CSV line.
+struct CSVLineSinkTests {
+    @Test func bytesEqualTheLineOfTheRowsTexts() {
+        var sink = CSVLineSink()
+        var expected = ""
+        for (i, record) in PartialAggregateTests.records(seed: 11, count: 400).enumerated() {
+            var record = record
+            if case .hazard(var h) = record {
+                h.enterprise = ["a,b", "say \"hi\"", "two\nlines", "cr\r", "明光", ""][i % 6]
+                record = .hazard(h)
+            }
+            RecordSchema.write(record, to: &sink)
+            sink.endLine()
+            expected += CSVFormat.line(RecordSchema.row(record))
+        }
+        #expect(String(decoding: sink.bytes, as: UTF8.self) == expected)
+        #expect(expected.contains("\"say \"\"hi\"\"\""))
+        var numbers = CSVLineSink()
+        for n in [0, 7, -42, Int.max, Int.min + 1] { numbers.integer(n) }
+        numbers.date(nil)
+        numbers.endLine()
+        #expect(String(decoding: numbers.bytes, as: UTF8.self) == "0,7,-42,\(Int.max),\(Int.min + 1),\n")
+    }
+}

@@ -38,16 +38,46 @@ public struct CodeList: Sendable, Hashable {
 
     public let entries: [Entry]
     private let lookup: [String: String]
-    /// The same spellings keyed by their UTF-8 bytes: hashing bytes skips the Unicode
-    /// normalisation a `String` key pays. Equal bytes are equal strings; a miss falls back to `lookup`.
-    private let byteLookup: [UTF8Key: String]
+    /// The same spellings in an open-addressing table over their UTF-8 bytes (FNV-1a): a lookup
+    /// hashes and compares bytes, skipping the Unicode normalisation a `String` key pays.
+    private let byteLookup: SpellingTable
 
-    struct UTF8Key: Hashable, Sendable {
-        let text: String
-        static func == (a: UTF8Key, b: UTF8Key) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
-        func hash(into hasher: inout Hasher) {
+    struct SpellingTable: Sendable, Hashable {
+        private var slots: [Int32]
+        private var keys: [[UInt8]] = []
+        private var names: [String] = []
+
+        init(_ pairs: [(String, String)]) {
+            var size = 16
+            while size < pairs.count * 4 { size *= 2 }
+            slots = Array(repeating: -1, count: size)
+            for (spelling, name) in pairs {
+                let key = Array(spelling.utf8)
+                var slot = key.withUnsafeBufferPointer { SpellingTable.hash($0) } & (size - 1)
+                while slots[slot] >= 0 { slot = (slot + 1) & (size - 1) }
+                slots[slot] = Int32(keys.count)
+                keys.append(key)
+                names.append(name)
+            }
+        }
+
+        static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+            var h: UInt64 = 0xcbf29ce484222325
+            for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+            return Int(truncatingIfNeeded: h ^ (h >> 29))
+        }
+
+        func lookup(_ text: String) -> String? {
             var text = text
-            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            return text.withUTF8 { bytes in
+                var slot = SpellingTable.hash(bytes) & (slots.count - 1)
+                while true {
+                    let id = Int(slots[slot])
+                    if id < 0 { return nil }
+                    if keys[id].count == bytes.count, keys[id].withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return names[id] }
+                    slot = (slot + 1) & (slots.count - 1)
+                }
+            }
         }
     }
 
@@ -59,13 +89,13 @@ public struct CodeList: Sendable, Hashable {
             for alias in entry.aliases { lookup[alias] = entry.name }
         }
         self.lookup = lookup
-        self.byteLookup = Dictionary(uniqueKeysWithValues: lookup.map { (UTF8Key(text: $0.key), $0.value) })
+        self.byteLookup = SpellingTable(lookup.map { ($0.key, $0.value) })
     }
 
     /// The canonical name for a spelling, ignoring surrounding spaces; nil if unknown.
     public func canonical(_ spelling: String) -> String? {
         let trimmed = TextCleaning.trimmed(spelling)
-        return byteLookup[UTF8Key(text: trimmed)] ?? lookup[trimmed]
+        return byteLookup.lookup(trimmed) ?? lookup[trimmed]
     }
 
     public func label(of name: String) -> String {
@@ -140,16 +170,23 @@ public enum CodeScheme: Sendable, Hashable {
 public enum TextCleaning {
     /// Removes ASCII and full-width spaces, tabs and line ends at both ends.
     public static func trimmed(_ text: String) -> String {
-        // Fast path on bytes: nothing to trim unless an end byte could start a space.
+        // Fast path on bytes: the spaces trimmed are ASCII, U+3000 (E3 80 80) and U+FEFF (EF BB BF).
         let utf8 = text.utf8
-        guard let head = utf8.first, let tail = utf8.last else { return text }
-        func mayBeSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b >= 0x80 }
-        if !mayBeSpace(head) && !mayBeSpace(tail) { return text }
+        let n = utf8.count
+        guard n > 0 else { return text }
+        let clean: Bool? = utf8.withContiguousStorageIfAvailable { b in
+            func asciiSpace(_ x: UInt8) -> Bool { x == 0x20 || x == 0x09 || x == 0x0A || x == 0x0D }
+            func wideSpace(at i: Int) -> Bool {
+                i >= 0 && i + 2 < n && ((b[i] == 0xE3 && b[i + 1] == 0x80 && b[i + 2] == 0x80) ||
+                                        (b[i] == 0xEF && b[i + 1] == 0xBB && b[i + 2] == 0xBF))
+            }
+            return !asciiSpace(b[0]) && !wideSpace(at: 0) && !asciiSpace(b[n - 1]) && !wideSpace(at: n - 3)
+        }
+        if clean == true { return text }
         let isSpace: (Unicode.Scalar) -> Bool = {
             $0 == " " || $0 == "\u{3000}" || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{FEFF}"
         }
         let scalars = text.unicodeScalars
-        // Most non-ASCII texts (Chinese names) neither start nor end with a space: no copy.
         if !isSpace(scalars.first!) && !isSpace(scalars.last!) { return text }
         guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = scalars.lastIndex(where: { !isSpace($0) })!

@@ -20,8 +20,27 @@ public struct RecordMapper: Sendable {
     private let slots: [String: Int]
     private let exportDateSlot: Int?
     private let units: [String: MoneyUnit]
-    /// The mapping's fields in a flat list, looked up by a scan of short names (cheaper than hashing).
-    private let compiled: [(name: String, rule: DepartmentMapping.FieldRule, slot: Int?)]
+    /// The mapping's field names, looked up by a scan of short names (cheaper than hashing), and
+    /// what to do for each: one reference per field, so a lookup copies no rule.
+    private let names: [String]
+    private let nameLengths: [Int]
+    private let plans: [FieldPlan]
+
+    private final class FieldPlan: Sendable {
+        let constant: String?
+        let slot: Int?
+        let values: [String: String]
+        let excelSerialDates: Bool
+        let scheme: CodeScheme?
+
+        init(_ rule: DepartmentMapping.FieldRule, slot: Int?) {
+            constant = rule.constant
+            self.slot = slot
+            values = rule.values
+            excelSerialDates = rule.excelSerialDates
+            scheme = rule.codes.flatMap { CodeScheme($0) }
+        }
+    }
 
     public init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList) {
         self.mapping = mapping
@@ -41,7 +60,10 @@ public struct RecordMapper: Sendable {
         self.sourceKeys = keys
         self.slots = slots
         self.units = mapping.fields.compactMapValues(\.unit)
-        self.compiled = mapping.fields.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value, slots[$0.key]) }
+        let fields = mapping.fields.sorted(by: { $0.key < $1.key })
+        self.names = fields.map(\.key)
+        self.nameLengths = names.map(\.utf8.count)
+        self.plans = fields.map { FieldPlan($0.value, slot: slots[$0.key]) }
     }
 
     /// Maps one raw record; `fileExportDate` is the export date when it comes from the
@@ -54,18 +76,20 @@ public struct RecordMapper: Sendable {
                 if let slot = exportDateSlot { return raw.values[slot] }
                 return fileExportDate?.description
             default:
-                guard let entry = compiled.first(where: { $0.name == field }) else { return nil }
-                let rule = entry.rule
+                // Names of another length never match: most are ruled out without comparing text.
+                let length = field.utf8.count
+                guard let index = names.indices.first(where: { nameLengths[$0] == length && names[$0] == field }) else { return nil }
+                let plan = plans[index]
                 let text: String?
-                if let constant = rule.constant { text = constant } else if let slot = entry.slot { text = raw.values[slot] } else { text = nil }
+                if let constant = plan.constant { text = constant } else if let slot = plan.slot { text = raw.values[slot] } else { text = nil }
                 guard let text else { return nil }
                 let trimmed = TextCleaning.trimmed(text)
-                let value = rule.values.isEmpty ? trimmed : rule.values[trimmed] ?? trimmed
-                if rule.excelSerialDates, let serial = DateText.excelSerial(value) {
+                let value = plan.values.isEmpty ? trimmed : plan.values[trimmed] ?? trimmed
+                if plan.excelSerialDates, let serial = DateText.excelSerial(value) {
                     // A serial that is no day (Excel's 1900-02-29) reaches the date reader as that day, and is rejected.
                     return (try? serial.get())?.description ?? "1900-02-29"
                 }
-                if let codes = rule.codes, let scheme = CodeScheme(codes) {
+                if let scheme = plan.scheme {
                     // A code no entry claims stays as written, and is rejected as unknown.
                     return (field == "sector" ? sectors : regions).name(forCode: value, scheme: scheme) ?? value
                 }

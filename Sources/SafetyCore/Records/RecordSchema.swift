@@ -118,33 +118,41 @@ public enum RecordSchema {
 
     /// The record's values in column order.
     public static func row(_ record: NormalizedRecord) -> [String] {
-        let p = record.provenance
-        let head = [id(of: record), p.source, p.exportDate.description]
-        let tail = [p.position.file, p.position.member ?? "", String(p.position.line), String(p.position.record)]
-        let body: [String]
-        switch record {
-        case .accident(let r):
-            body = [r.date.description, r.region, r.sector, String(r.deaths), String(r.seriousInjuries),
-                    String(r.minorInjuries), ExactDecimal.wanYuan(fen: r.directLossFen).description, r.grade.rawValue,
-                    r.scope.rawValue]
-        case .hazard(let r):
-            body = [r.foundDate.description, r.region, r.sector, r.enterprise, r.level.rawValue,
-                    r.rectifiedDate?.description ?? "", r.deadline?.description ?? "", String(r.listed), r.listingBatch]
-        case .enforcement(let r):
-            body = [r.date.description, r.region, r.sector, r.enterprise, r.action.rawValue,
-                    ExactDecimal.yuan(fen: r.fineFen).description]
-        case .inspection(let r):
-            body = [r.date.description, r.region, r.sector, r.enterprise, r.groupID]
-        case .hazardSummary(let r):
-            body = [r.periodStart.description, r.periodEnd.description, r.region, String(r.identified), String(r.rectified),
-                    r.statedRate.description]
-        case .drill(let r):
-            body = [r.date.description, r.region, r.name, String(r.participants),
-                    ExactDecimal.yuan(fen: r.fundsFen).description, String(r.cityWide)]
-        }
-        return head + body + tail
+        var row = StringRow()
+        write(record, to: &row)
+        return row.fields
     }
 
+    /// Hands the record's values to `sink` in column order: the one definition of a row, shared
+    /// by `row` and writers that format the values straight into bytes.
+    @inlinable
+    public static func write<Sink: RowSink>(_ record: NormalizedRecord, to sink: inout Sink) {
+        let p = record.provenance
+        sink.text(id(of: record)); sink.text(p.source); sink.date(p.exportDate)
+        switch record {
+        case .accident(let r):
+            sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.integer(r.deaths); sink.integer(r.seriousInjuries)
+            sink.integer(r.minorInjuries); sink.text(ExactDecimal.wanYuan(fen: r.directLossFen).description); sink.text(r.grade.rawValue)
+            sink.text(r.scope.rawValue)
+        case .hazard(let r):
+            sink.date(r.foundDate); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.level.rawValue)
+            sink.date(r.rectifiedDate); sink.date(r.deadline); sink.text(r.listed ? "true" : "false"); sink.text(r.listingBatch)
+        case .enforcement(let r):
+            sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.action.rawValue)
+            sink.text(ExactDecimal.yuan(fen: r.fineFen).description)
+        case .inspection(let r):
+            sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.groupID)
+        case .hazardSummary(let r):
+            sink.date(r.periodStart); sink.date(r.periodEnd); sink.text(r.region); sink.integer(r.identified); sink.integer(r.rectified)
+            sink.text(r.statedRate.description)
+        case .drill(let r):
+            sink.date(r.date); sink.text(r.region); sink.text(r.name); sink.integer(r.participants)
+            sink.text(ExactDecimal.yuan(fen: r.fundsFen).description); sink.text(r.cityWide ? "true" : "false")
+        }
+        sink.text(p.position.file); sink.text(p.position.member ?? ""); sink.integer(p.position.line); sink.integer(p.position.record)
+    }
+
+    @usableFromInline
     static func id(of record: NormalizedRecord) -> String {
         switch record {
         case .accident(let r): r.id
@@ -220,4 +228,20 @@ public enum RecordSchema {
         if let rejection = reader.rejection { return .failure(rejection) }
         return .success(record)
     }
+}
+
+/// Receives a row's values in column order (`RecordSchema.write`); an absent date is an empty cell.
+public protocol RowSink {
+    mutating func text(_ value: String)
+    mutating func integer(_ value: Int)
+    mutating func date(_ value: LocalDate?)
+}
+
+/// A row as texts.
+public struct StringRow: RowSink {
+    public var fields: [String] = []
+    public init() { fields.reserveCapacity(20) }
+    public mutating func text(_ value: String) { fields.append(value) }
+    public mutating func integer(_ value: Int) { fields.append(String(value)) }
+    public mutating func date(_ value: LocalDate?) { fields.append(value?.description ?? "") }
 }

@@ -4,29 +4,8 @@
 public enum DateText {
     public static func parse(_ raw: String) -> Result<LocalDate, RejectionReason> {
         // Fast path: exactly YYYY-MM-DD or YYYY/MM/DD in ASCII, the common case.
-        var bytes = raw.utf8.makeIterator()
-        var digits: [Int] = []
-        digits.reserveCapacity(8)
-        var separator: UInt8 = 0
-        var count = 0
-        var simple = raw.utf8.count == 10
-        while simple, let b = bytes.next() {
-            if count == 4 || count == 7 {
-                if count == 4 { separator = b }
-                simple = (b == 0x2D || b == 0x2F) && b == separator
-            } else if b >= 0x30 && b <= 0x39 {
-                digits.append(Int(b - 0x30))
-            } else {
-                simple = false
-            }
-            count += 1
-        }
-        if simple {
-            let y = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
-            guard let date = LocalDate(year: y, month: digits[4] * 10 + digits[5], day: digits[6] * 10 + digits[7]) else {
-                return .failure(.impossibleDate)
-            }
-            return .success(date)
+        if raw.utf8.count == 10, let fast = raw.utf8.withContiguousStorageIfAvailable({ fastISO($0) }), let result = fast {
+            return result
         }
         var text = DecimalText.normalizeDigits(TextCleaning.trimmed(raw))
         if let space = text.firstIndex(where: { $0 == " " || $0 == "T" }) { text = String(text[..<space]) }
@@ -54,6 +33,23 @@ public enum DateText {
 }
 
 extension DateText {
+    /// `YYYY-MM-DD` or `YYYY/MM/DD` in ten ASCII bytes; nil when the text has another shape.
+    static func fastISO(_ b: UnsafeBufferPointer<UInt8>) -> Result<LocalDate, RejectionReason>? {
+        guard b.count == 10, b[4] == b[7], b[4] == 0x2D || b[4] == 0x2F else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for i in range {
+                let d = Int(b[i]) &- 0x30
+                guard d >= 0 && d <= 9 else { return nil }
+                n = n * 10 + d
+            }
+            return n
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+        guard let date = LocalDate(year: year, month: month, day: day) else { return .failure(.impossibleDate) }
+        return .success(date)
+    }
+
     /// A date cell Excel stored as a serial number: days since 1899-12-30, with Excel's 1900
     /// leap-year quirk (serial 60 is the non-existent 1900-02-29; serials below 60 count from
     /// 1899-12-31). A fraction (time of day) is ignored. Nil when the text is not a serial.

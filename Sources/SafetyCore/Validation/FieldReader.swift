@@ -76,6 +76,11 @@ public struct FieldReader {
 
     public mutating func bool(_ field: String) -> Bool {
         let raw = text(field, required: false)
+        switch raw {  // the usual spellings first, without a lowercased copy
+        case "", "false", "0", "否": return false
+        case "true", "1", "是": return true
+        default: break
+        }
         switch raw.lowercased() {
         case "", "false", "0", "否", "n", "no", "×": return false
         case "true", "1", "是", "y", "yes", "√": return true

@@ -78,7 +78,7 @@ public final class CSVRecordDecoder: RecordDecoder {
     /// A field's text, or the offset within it of the first byte that is not valid text.
     private func text(_ bytes: ArraySlice<UInt8>) -> Result<String, FieldTranscoderError> {
         if let transcoder { return transcoder.decode(Array(bytes)) }
-        if let text = String(validating: bytes, as: UTF8.self) { return .success(text) }
+        if let text = UTF8Text.string(bytes) { return .success(text) }
         return .failure(FieldTranscoderError(offset: CSVRecordDecoder.firstInvalidUTF8(Array(bytes))))
     }
 

@@ -21,12 +21,19 @@ struct DuplicateIDs {
 
     static func key(_ row: [String]) -> String { row[0] + "\u{1F}" + row[2] }
 
-    mutating func check(_ row: [String], at position: SourcePosition) -> Outcome {
-        guard enabled else { return .first }
+    /// What the check needs of a normalized row: its id, its key, a hash of its content columns.
+    /// Made where the row is made (on any thread), so the row itself need not travel.
+    struct Identity: Sendable { var id: String; var key: String; var contentHash: Int }
+
+    static func identity(of row: [String], kind: RecordKind) -> Identity {
         var hasher = Hasher()
         for field in row[RecordSchema.contentColumns(of: kind)] { hasher.combine(field) }
-        let hash = hasher.finalize()
-        let key = DuplicateIDs.key(row)
+        return Identity(id: row[0], key: key(row), contentHash: hasher.finalize())
+    }
+
+    mutating func check(_ identity: Identity?, at position: SourcePosition) -> Outcome {
+        guard enabled, let identity else { return .first }
+        let (key, hash) = (identity.key, identity.contentHash)
         guard let first = seen[key] else {
             seen[key] = Seen(line: position.line, position: position, contentHash: hash)
             return .first

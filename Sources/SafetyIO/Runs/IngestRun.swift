@@ -86,12 +86,12 @@ public struct IngestRun {
         var ids = DuplicateIDs(enabled: limits.checkDuplicateIDs, kind: mapping.kind)
         let (opened, file) = try ExportOpener.open(path: exportPath, display: fileName, maxInflatedBytes: limits.maxInflatedBytes)
         // Records are mapped on every core and committed here in input order (OrderedMapping).
-        let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate) { item, batch in
+        let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate, identities: ids.enabled) { item, batch in
             switch item {
-            case .accepted(let row, let position, let line):
+            case .accepted(let identity, let position, let line):
                 summary.read += 1
                 if summary.read % 8192 == 0 { progress?(summary.read, file.offset) }
-                switch ids.check(row, at: position) {
+                switch ids.check(identity, at: position) {
                 case .first:
                     summary.accepted += 1
                     try batch.lines.withUnsafeBufferPointer { try records.write(bytes: UnsafeBufferPointer(rebasing: $0[line])) }
@@ -100,7 +100,7 @@ public struct IngestRun {
                     summary.notes.append("\(position): exact repeat of line \(firstLine), kept once")
                 case .conflict(let firstLine):
                     summary.rejected += 1
-                    try rejects.write(RejectsFile.line(Rejection(position: position, field: "id", value: row[0],
+                    try rejects.write(RejectsFile.line(Rejection(position: position, field: "id", value: identity?.id ?? "",
                                                                  reason: .conflictingDuplicate(otherLine: firstLine))))
                 }
             case .rejected(let rejection), .undecodable(let rejection):

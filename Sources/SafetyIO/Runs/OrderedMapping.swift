@@ -3,8 +3,9 @@ import SafetyCore
 
 /// What mapping made of one decoded item, handed back in input order.
 enum MappedItem {
-    /// A normalized record: its row, and the bytes of its CSV line in the batch's `lines`.
-    case accepted(row: [String], position: SourcePosition, line: Range<Int>)
+    /// A normalized record: its identity for the duplicate check (when checked), and the bytes
+    /// of its CSV line in the batch's `lines`.
+    case accepted(identity: DuplicateIDs.Identity?, position: SourcePosition, line: Range<Int>)
     /// The mapper refused the record.
     case rejected(Rejection)
     /// The decoder refused the record (malformed bytes); never reached the mapper.
@@ -23,23 +24,25 @@ final class OrderedMapping {
     final class Batch: @unchecked Sendable {
         var items: [DecodedItem]
         var mapped: [MappedItem] = []
-        var lines: [UInt8] = []
+        var sink = CSVLineSink()
+        var lines: [UInt8] { sink.bytes }
         let done = DispatchGroup()
 
         init(items: [DecodedItem]) { self.items = items }
 
-        func map(with mapper: RecordMapper, fileExportDate: LocalDate?) {
+        func map(with mapper: RecordMapper, fileExportDate: LocalDate?, identities: Bool) {
             mapped.reserveCapacity(items.count)
-            lines.reserveCapacity(items.count * 160)
+            sink = CSVLineSink(capacity: items.count * 160)
             for item in items {
                 switch item {
                 case .record(let raw):
                     switch mapper.map(raw, fileExportDate: fileExportDate) {
                     case .success(let record):
-                        let row = RecordSchema.row(record)
-                        let start = lines.count
-                        CSVFormat.append(row, to: &lines)
-                        mapped.append(.accepted(row: row, position: record.provenance.position, line: start..<lines.count))
+                        let start = sink.bytes.count
+                        RecordSchema.write(record, to: &sink)
+                        sink.endLine()
+                        let identity = identities ? DuplicateIDs.identity(of: RecordSchema.row(record), kind: record.kind) : nil
+                        mapped.append(.accepted(identity: identity, position: record.provenance.position, line: start..<sink.bytes.count))
                     case .failure(let rejection):
                         mapped.append(.rejected(rejection))
                     }
@@ -55,6 +58,7 @@ final class OrderedMapping {
 
     private let mapper: RecordMapper
     private let fileExportDate: LocalDate?
+    private let identities: Bool
     private let commit: (MappedItem, Batch) throws -> Void
     private let batchSize: Int
     private let window: Int
@@ -62,10 +66,12 @@ final class OrderedMapping {
     private var pending: [DecodedItem] = []
     private var inFlight: [Batch] = []
 
-    init(mapper: RecordMapper, fileExportDate: LocalDate?, batchSize: Int = 2048, window: Int = 4,
+    /// `identities`: make each accepted record's `DuplicateIDs.Identity`.
+    init(mapper: RecordMapper, fileExportDate: LocalDate?, identities: Bool, batchSize: Int = 2048, window: Int = 4,
          commit: @escaping (MappedItem, Batch) throws -> Void) {
         self.mapper = mapper
         self.fileExportDate = fileExportDate
+        self.identities = identities
         self.batchSize = batchSize
         self.window = window
         self.commit = commit
@@ -91,8 +97,8 @@ final class OrderedMapping {
         let batch = Batch(items: pending)
         pending = []
         pending.reserveCapacity(batchSize)
-        let mapper = mapper, date = fileExportDate
-        queue.async(group: batch.done) { batch.map(with: mapper, fileExportDate: date) }
+        let mapper = mapper, date = fileExportDate, identities = identities
+        queue.async(group: batch.done) { batch.map(with: mapper, fileExportDate: date, identities: identities) }
         inFlight.append(batch)
     }
 

@@ -1,3 +1,5 @@
+import SafetyCore
+
 /// Writes CSV lines per RFC 4180: a field is quoted when it holds the delimiter, a quote,
 /// CR or LF, with quotes doubled; lines end in LF.
 public enum CSVFormat {
@@ -95,5 +97,67 @@ public enum JSONText {
         if items.isEmpty { return "[]" }
         let inner = indent + "  "
         return "[\n" + items.map { inner + $0 }.joined(separator: ",\n") + "\n\(indent)]"
+    }
+}
+
+/// Formats a row's values (`RecordSchema.write`) straight into CSV bytes: the bytes of
+/// `CSVFormat.line(RecordSchema.row(record))` without a string per value.
+public struct CSVLineSink: RowSink {
+    public var bytes: [UInt8] = []
+    private var atLineStart = true
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    public mutating func text(_ value: String) {
+        separate()
+        var value = value
+        value.withUTF8 { field in
+            if !field.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+                bytes.append(contentsOf: field)
+                return
+            }
+            bytes.append(0x22)
+            for byte in field {
+                if byte == 0x22 { bytes.append(0x22) }
+                bytes.append(byte)
+            }
+            bytes.append(0x22)
+        }
+    }
+
+    public mutating func integer(_ value: Int) {
+        separate()
+        if value < 0 { bytes.append(0x2D) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes for up to 20 digits, written backwards
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            repeat {
+                raw[23 - count] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: raw[(24 - count)..<24])
+        }
+    }
+
+    public mutating func date(_ value: LocalDate?) {
+        separate()
+        guard let d = value else { return }
+        let (y, m, day) = (d.year, d.month, d.day)
+        bytes.append(UInt8(48 + y / 1000 % 10)); bytes.append(UInt8(48 + y / 100 % 10))
+        bytes.append(UInt8(48 + y / 10 % 10)); bytes.append(UInt8(48 + y % 10)); bytes.append(45)
+        bytes.append(UInt8(48 + m / 10)); bytes.append(UInt8(48 + m % 10)); bytes.append(45)
+        bytes.append(UInt8(48 + day / 10)); bytes.append(UInt8(48 + day % 10))
+    }
+
+    /// Ends the line.
+    public mutating func endLine() {
+        bytes.append(0x0A)
+        atLineStart = true
+    }
+
+    private mutating func separate() {
+        if atLineStart { atLineStart = false } else { bytes.append(0x2C) }
     }
 }
