@@ -88,4 +88,30 @@ struct BucketedPackageTests {
         #expect(outputs[1][1].contains("drill,消防大队,D0,participants,11,13,2020-02-05,2020-04-05,,,,\n"))
         #expect(outputs[1][1].contains("drill,消防大队,D0,participants,12,13,2020-03-05,2020-04-05,,,,\n"))
     }
+
+    /// Rows are copied as byte ranges only from inputs laid out as the ingest writes them; an
+    /// input with CRLF line ends or a blank line is copied row by row, to the same bytes.
+    @Test func inputsWithOtherLineEndsGiveTheSameBytes() throws {
+        let root = try Fixture.temporaryDirectory()
+        let helper = PackageRunTests()
+        let rows = (0..<50).map { helper.drill("D\($0)", exported: "2020-03-05", participants: String($0)) }
+        let later = (0..<20).map { helper.drill("D\($0 * 2)", exported: "2020-04-05", participants: String($0 + 100)) }
+        let pipeline = try PipelineLoader.load(Fixture.repositoryRoot.path + "/Pipelines/mingguang/pipeline.yaml")
+        var outputs: [String] = []
+        for variant in ["lf", "crlf"] {
+            let first = try helper.ingestFolder(root + "/" + variant, "m1", rows: rows)
+            let second = try helper.ingestFolder(root + "/" + variant, "m2", rows: later)
+            if variant == "crlf" {
+                let path = first + "/drill.csv"
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                try (text.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n").write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            let totals = try PackageRun(pipeline: pipeline, ingestDirectories: [first, second], outputDirectory: root + "/" + variant + "/out").run()
+            #expect(totals.superseded == 20)
+            outputs.append(try String(contentsOfFile: root + "/\(variant)/out/normalized/drill.csv", encoding: .utf8))
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(!outputs[0].contains("\r") && outputs[0].split(separator: "\n").count == 1 + 30 + 20)
+        #expect(outputs[0].contains("D1,应急管理局,2020-03-05,") && !outputs[0].contains("D2,应急管理局,2020-03-05,"))
+    }
 }

@@ -91,6 +91,7 @@ public struct CellCounter {
         case .drill(let r): region = r.region; sector = ""
         case .hazardSummary: return
         }
+        let contribution = Tally.Contribution(record)
         var slots = slotBuffer
         slots.removeAll(keepingCapacity: true)
         var resolved = false
@@ -127,15 +128,15 @@ public struct CellCounter {
             }
             for s in slots {
                 let base = s * windowSlots + window.index * 2
-                if statistical { count(record, cell: base, windowEnd: window.end) }
-                if full { count(record, cell: base + 1, windowEnd: window.end) }
+                if statistical { count(contribution, cell: base, windowEnd: window.end) }
+                if full { count(contribution, cell: base + 1, windowEnd: window.end) }
             }
             slots.removeLast(slots.count - fixed)
         }
         slotBuffer = slots
     }
 
-    @inline(__always) private mutating func count(_ record: NormalizedRecord, cell: Int, windowEnd: LocalDate) {
+    @inline(__always) private mutating func count(_ record: Tally.Contribution, cell: Int, windowEnd: LocalDate) {
         var index = Int(cellOf[cell])
         if index < 0 {
             index = tallies.count

@@ -1,7 +1,7 @@
 /// The running counts of one cell (period window × breakdown). Merges exactly by addition
 /// and set union, so partial tallies from shards combine into the single-run result.
 public struct Tally: Sendable, Hashable, Codable {
-    public var records: [RecordKind: Int64] = [:]
+    public var records = KindCounts()
     public var accidents: Int64 = 0, deaths: Int64 = 0, seriousInjuries: Int64 = 0, minorInjuries: Int64 = 0
     public var directLossFen: Int64 = 0
     public var majorAccidents: Int64 = 0, majorAccidentDeaths: Int64 = 0
@@ -23,7 +23,7 @@ public struct Tally: Sendable, Hashable, Codable {
     public init() {}
 
     public mutating func merge(_ other: Tally) {
-        records.merge(other.records, uniquingKeysWith: +)
+        records.add(other.records)
         accidents += other.accidents; deaths += other.deaths
         seriousInjuries += other.seriousInjuries; minorInjuries += other.minorInjuries
         directLossFen += other.directLossFen
@@ -45,38 +45,72 @@ public struct Tally: Sendable, Hashable, Codable {
 
     /// Adds a record that falls in a window ending on `windowEnd`.
     public mutating func add(_ record: NormalizedRecord, windowEnd: LocalDate) {
-        records[record.kind, default: 0] += 1
-        switch record {
-        case .accident(let r):
-            accidents += 1; deaths += Int64(r.deaths)
-            seriousInjuries += Int64(r.seriousInjuries); minorInjuries += Int64(r.minorInjuries)
-            directLossFen += r.directLossFen
-            let grade = r.grade
-            if r.scope == .unknown { accidentsScopeUnknown += 1 }
+        add(Contribution(record), windowEnd: windowEnd)
+    }
+
+    /// What one record adds to a tally, read out of the record once: a record falls in many
+    /// cells, and copying it out of its enum for each would cost more than the counting.
+    public struct Contribution {
+        enum Values {
+            case accident(deaths: Int64, serious: Int64, minor: Int64, lossFen: Int64, grade: SeverityGrade, scopeUnknown: Bool)
+            case hazard(rectified: LocalDate?, deadline: LocalDate?, major: Bool, listed: Bool, batch: String)
+            case enforcement(action: EnforcementAction, fineFen: Int64)
+            case inspection(group: String)
+            case drill(participants: Int64, fundsFen: Int64, cityWide: Bool)
+            case none
+        }
+        let kind: RecordKind
+        let values: Values
+
+        public init(_ record: NormalizedRecord) {
+            kind = record.kind
+            switch record {
+            case .accident(let r):
+                values = .accident(deaths: Int64(r.deaths), serious: Int64(r.seriousInjuries), minor: Int64(r.minorInjuries),
+                                   lossFen: r.directLossFen, grade: r.grade, scopeUnknown: r.scope == .unknown)
+            case .hazard(let r):
+                values = .hazard(rectified: r.rectifiedDate, deadline: r.deadline, major: r.level == .major, listed: r.listed,
+                                 batch: r.listingBatch)
+            case .enforcement(let r): values = .enforcement(action: r.action, fineFen: r.fineFen)
+            case .inspection(let r): values = .inspection(group: r.groupID)
+            case .hazardSummary: values = .none
+            case .drill(let r): values = .drill(participants: Int64(r.participants), fundsFen: r.fundsFen, cityWide: r.cityWide)
+            }
+        }
+    }
+
+    public mutating func add(_ record: Contribution, windowEnd: LocalDate) {
+        records[record.kind] += 1
+        switch record.values {
+        case .accident(let d, let serious, let minor, let loss, let grade, let scopeUnknown):
+            accidents += 1; deaths += d
+            seriousInjuries += serious; minorInjuries += minor
+            directLossFen += loss
+            if scopeUnknown { accidentsScopeUnknown += 1 }
             accidentsByGrade[grade, default: 0] += 1
-            if grade.isLargeOrAbove { majorAccidents += 1; majorAccidentDeaths += Int64(r.deaths) }
-        case .hazard(let r):
-            let rectified = r.rectifiedDate.map { $0 <= windowEnd } ?? false
+            if grade.isLargeOrAbove { majorAccidents += 1; majorAccidentDeaths += d }
+        case .hazard(let rectifiedDate, let deadline, let major, let listed, let batch):
+            let rectified = rectifiedDate.map { $0 <= windowEnd } ?? false
             let n: Int64 = rectified ? 1 : 0
             hazardsIdentified += 1; hazardsRectified += n
-            if rectified, let deadline = r.deadline, r.rectifiedDate! <= deadline { hazardsRectifiedOnTime += 1 }
-            if !rectified, let deadline = r.deadline, deadline < windowEnd { hazardsOverdue += 1 }
-            if r.level == .major { majorHazards += 1; majorHazardsRectified += n }
-            if r.listed {
+            if rectified, let deadline, rectifiedDate! <= deadline { hazardsRectifiedOnTime += 1 }
+            if !rectified, let deadline, deadline < windowEnd { hazardsOverdue += 1 }
+            if major { majorHazards += 1; majorHazardsRectified += n }
+            if listed {
                 listedHazards += 1; listedHazardsRectified += n
-                if !r.listingBatch.isEmpty { listingBatches.insert(r.listingBatch) }
+                if !batch.isEmpty { listingBatches.insert(batch) }
             }
-        case .enforcement(let r):
-            actions[r.action, default: 0] += 1
-            fineFen += r.fineFen
-        case .inspection(let r):
+        case .enforcement(let action, let fine):
+            actions[action, default: 0] += 1
+            fineFen += fine
+        case .inspection(let group):
             enterprisesInspected += 1
-            inspectionGroups.insert(r.groupID)
-        case .hazardSummary:
+            inspectionGroups.insert(group)
+        case .none:
             break
-        case .drill(let r):
-            drills += 1; drillParticipants += Int64(r.participants)
-            drillFundsFen += r.fundsFen; cityWideDrills += r.cityWide ? 1 : 0
+        case .drill(let participants, let funds, let cityWide):
+            drills += 1; drillParticipants += participants
+            drillFundsFen += funds; cityWideDrills += cityWide ? 1 : 0
         }
     }
 
@@ -104,7 +138,7 @@ public struct Tally: Sendable, Hashable, Codable {
         case .hazardsRectifiedOnTime: return n(hazardsRectifiedOnTime)
         case .hazardsOverdue: return n(hazardsOverdue)
         case .accidentsByGrade, .deathsPer100mGDP, .deathsPer100kWorkers, .roadDeathsPer10kVehicles: return nil
-        case .violations: return n(records[.enforcement] ?? 0)
+        case .violations: return n(records[.enforcement])
         case .fines: return n(actions[.fine] ?? 0)
         case .suspensions: return n(actions[.suspension] ?? 0)
         case .closures: return n(actions[.closure] ?? 0)
@@ -118,5 +152,43 @@ public struct Tally: Sendable, Hashable, Codable {
         case .drillFundsWanYuan: return .wanYuan(fen: drillFundsFen)
         case .cityWideDrills: return n(cityWideDrills)
         }
+    }
+}
+
+/// Records counted per kind: one integer per kind, no hashing on the hot path. Encoded as the
+/// object of the kinds met (`{"hazard": 62159}`), as a dictionary keyed by kind would be.
+public struct KindCounts: Sendable, Hashable, Codable {
+    private var counts = [Int64](repeating: 0, count: RecordKind.allCases.count)
+
+    public init() {}
+
+    @inline(__always) private static func slot(_ kind: RecordKind) -> Int {
+        switch kind {
+        case .accident: 0
+        case .hazard: 1
+        case .enforcement: 2
+        case .inspection: 3
+        case .drill: 4
+        case .hazardSummary: 5
+        }
+    }
+
+    public subscript(kind: RecordKind) -> Int64 {
+        get { counts[KindCounts.slot(kind)] }
+        set { counts[KindCounts.slot(kind)] = newValue }
+    }
+
+    public mutating func add(_ other: KindCounts) {
+        for i in counts.indices { counts[i] += other.counts[i] }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        for (kind, n) in try [RecordKind: Int64](from: decoder) { self[kind] = n }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var met: [RecordKind: Int64] = [:]
+        for kind in RecordKind.allCases where self[kind] != 0 { met[kind] = self[kind] }
+        try met.encode(to: encoder)
     }
 }

@@ -66,6 +66,7 @@ public struct NormalizedReader {
     func read(_ kind: RecordKind, path: String, range: Range<Int> = 0..<Int.max, interned: inout Interned,
               _ body: (NormalizedRecord, Int, Int, Int) throws -> Void) throws {
         let expected = RecordSchema.fields(of: kind).map(\.name)
+        let lengths = expected.map(\.utf8.count)
         let columns = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, $0) })
         let regionColumn = columns["region"]!, sectorColumn = columns["sector"] ?? -1, sourceColumn = columns["source"]!
         let fileColumn = columns["source_file"]!, memberColumn = columns["source_member"]!
@@ -92,8 +93,10 @@ public struct NormalizedReader {
                                           record: Int(split.string(recordColumn, in: record)) ?? 0)
             let fields = split
             var fieldReader = FieldReader(position: position) { name in
-                // A scan of short ASCII names is cheaper than hashing one.
-                guard let column = expected.firstIndex(of: name) else { return nil }
+                // A scan of short ASCII names is cheaper than hashing one; names of another
+                // length are ruled out without comparing text.
+                let length = name.utf8.count
+                guard let column = expected.indices.first(where: { lengths[$0] == length && expected[$0] == name }) else { return nil }
                 switch column {
                 case regionColumn: return region.text
                 case sectorColumn: return sector.text

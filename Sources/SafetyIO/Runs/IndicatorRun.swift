@@ -235,3 +235,19 @@ final class ShardResults<Value>: @unchecked Sendable {
 
     var values: [Result<Value, any Error>] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
 }
+
+/// Hands out 0, 1, 2, … below `limit` to whichever thread asks next.
+final class WorkCounter: @unchecked Sendable {
+    private var next = 0
+    private let limit: Int
+    private let lock = NSLock()
+
+    init(limit: Int) { self.limit = limit }
+
+    func claim() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+}

@@ -17,7 +17,7 @@ public struct PackageRun {
     public let ingestDirectories: [String]
     public let outputDirectory: String
     /// The re-export resolution's bucket size: the memory one bucket takes while it is resolved.
-    public var bucketBytes = 8 << 20
+    public var bucketBytes = 4 << 20
 
     public init(pipeline: LoadedPipeline, ingestDirectories: [String], outputDirectory: String) {
         self.pipeline = pipeline

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import SafetyCore
 
 /// Resolves re-exports of one record kind in bounded memory and writes the kind's normalized
@@ -21,7 +22,7 @@ struct ReexportResolver {
     let kind: RecordKind
     let pipeline: PipelineConfig
     /// A bucket's target size; one bucket is held in memory at a time.
-    var bucketBytes = 8 << 20
+    var bucketBytes = 4 << 20
     var maxBuckets = 512
     /// Where bucket files go (removed when done).
     let spillDirectory: String
@@ -38,7 +39,8 @@ struct ReexportResolver {
 
     /// The bytes of one bucket: entries of `[seq: u64][input: u32][length: u32][row bytes]`, rows
     /// in input order. In memory, or spilled to a file when there are several buckets.
-    final class Bucket {
+    /// Used by one thread at a time (pass 2 gives each bucket and its runs to one task).
+    final class Bucket: @unchecked Sendable {
         var memory: [UInt8] = []
         var writer: SpillWriter?
         func append(seq: UInt64, input: Int, row: UnsafeBufferPointer<UInt8>) throws {
@@ -68,9 +70,30 @@ struct ReexportResolver {
         for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
     }
 
+    /// A row's position: its input in the high bits, its byte offset in that input below.
+    /// Ordering positions orders rows as the inputs are given, then as each file holds them.
+    static func position(input: Int, offset: Int) -> UInt64 { UInt64(input) << 40 | UInt64(offset) }
+
+    /// FNV-1a and a second, differently seeded 64-bit FNV over a row's content columns: two
+    /// versions of a record with equal hashes are taken as unchanged (a false match is a
+    /// 2^-128 event); unequal ones are read back from their files and compared field by field.
+    @inline(__always) static func contentHash(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+        var a: UInt64 = 0xcbf29ce484222325, b: UInt64 = 0x84222325cbf29ce4
+        for byte in bytes {
+            a = (a ^ UInt64(byte)) &* 0x100000001b3
+            b = (b &+ UInt64(byte)) &* 0x9E3779B97F4A7C15
+            b ^= b >> 29
+        }
+        return (a, b)
+    }
+
     /// Resolves `files` (one per input, missing ones skipped) into `output` (header included)
     /// and appends the corrections lines to `corrections`.
-    mutating func run(files: [String], output: AtomicFile, corrections: AtomicFile) throws {
+    ///
+    /// Buckets hold a compact entry per row (its position and length, the key and export date,
+    /// a hash of its content), not the row: the rows themselves stay in the inputs, and the
+    /// output is the inputs' bytes copied by the kernel around the superseded rows.
+    mutating func run(files: [String], output: AtomicFile, corrections: AtomicFile, cores: Int = 2) throws {
         let header = RecordSchema.fields(of: kind).map(\.name)
         try output.write(CSVFormat.line(header))
         let existing = files.enumerated().filter { access($0.element, F_OK) == 0 }
@@ -79,7 +102,8 @@ struct ReexportResolver {
             var info = stat()
             if stat(file, &info) == 0 { total += Int(info.st_size) }
         }
-        let count = max(1, min(maxBuckets, (total + bucketBytes - 1) / bucketBytes))
+        // An entry is about two fifths of its row.
+        let count = max(1, min(maxBuckets, (total / 5 * 2 + bucketBytes - 1) / bucketBytes))
         let buckets = (0..<count).map { _ in Bucket() }
         if count > 1 {
             try AtomicFile.makeDirectories(spillDirectory)
@@ -89,63 +113,125 @@ struct ReexportResolver {
         }
         defer { for bucket in buckets { if let w = bucket.writer { unlink(w.path) } } }
 
-        // Pass 1: every data row to the bucket of its key, in input order.
+        // Pass 1: an entry per data row to the bucket of its key, in input order. Each input's
+        // layout is checked on the way: where every row is followed by exactly one LF (as the
+        // ingest writes), the rows can be copied as byte ranges.
         let width = header.count
-        var seq: UInt64 = 0
+        let columns = RecordSchema.contentColumns(of: kind)
         var split = CSVFieldSplitter()
+        var entry: [UInt8] = []
+        var dataStart = Array(repeating: 0, count: files.count)
+        var plain = Array(repeating: false, count: files.count)
         for (input, file) in existing {
-            try CSVRecordScanner(path: file).forEach { record, index in
-                split.split(record, fields: index == 0 ? Int.max : 2)
+            var expected = 0
+            var regular = true
+            try CSVRecordScanner(path: file).forEachRecord { record, index, offset in
+                regular = regular && offset == expected
+                expected = offset + record.count + 1
+                split.split(record)
                 if index == 0 {
                     guard split.strings(in: record) == header else {
                         throw IngestFailure.corruptNormalizedData(message: "\(file):1: header is not the \(kind.rawValue) schema")
                     }
+                    dataStart[input] = expected
                     return
                 }
-                guard split.count == 2 else {
+                guard split.count == width else {
                     throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): \(split.count) fields, expected \(width)")
                 }
+                let id = split.raw(0, in: record), source = split.raw(1, in: record), date = split.raw(2, in: record)
                 var h: UInt64 = 0xcbf29ce484222325
-                ReexportResolver.hash(split.raw(1, in: record), into: &h)
+                ReexportResolver.hash(source, into: &h)
                 h = (h ^ 0x1F) &* 0x100000001b3
-                ReexportResolver.hash(split.raw(0, in: record), into: &h)
-                try buckets[Int((h >> 33) % UInt64(count))].append(seq: seq, input: input, row: record)
-                seq += 1
+                ReexportResolver.hash(id, into: &h)
+                let content = UnsafeBufferPointer(rebasing: record[split.starts[columns.lowerBound]..<split.ends[columns.upperBound - 1]])
+                let (c1, c2) = ReexportResolver.contentHash(content)
+                entry.removeAll(keepingCapacity: true)
+                withUnsafeBytes(of: c1.littleEndian) { entry.append(contentsOf: $0) }
+                withUnsafeBytes(of: c2.littleEndian) { entry.append(contentsOf: $0) }
+                func add(_ field: UnsafeBufferPointer<UInt8>) {
+                    withUnsafeBytes(of: UInt16(truncatingIfNeeded: field.count).littleEndian) { entry.append(contentsOf: $0) }
+                    entry.append(contentsOf: field)
+                }
+                guard id.count <= Int(UInt16.max), source.count <= Int(UInt16.max), date.count <= Int(UInt16.max) else {
+                    throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): id, source or export date over 64 KB")
+                }
+                add(id); add(source); add(date)
+                try entry.withUnsafeBufferPointer {
+                    try buckets[Int((h >> 33) % UInt64(count))].append(seq: ReexportResolver.position(input: input, offset: offset),
+                                                                       input: record.count, row: $0)
+                }
             }
+            var info = stat()
+            plain[input] = regular && stat(file, &info) == 0 && Int(info.st_size) == expected
         }
 
-        // Pass 2: each bucket alone, into a run of superseded rows and a run of corrections.
-        var loserRuns: [Bucket] = []
-        var correctionRuns: [Bucket] = []
+        // Pass 2: each bucket alone (on every core), into a run of superseded rows and a run of corrections.
+        let sources = try existing.map { input, file -> (Int, Int32, String) in
+            let fd = open(file, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw IngestFailure.unreadable(file: file, reason: String(cString: strerror(errno))) }
+            return (input, fd, file)
+        }
+        defer { for (_, fd, _) in sources { close(fd) } }
+        let inputFiles = Dictionary(uniqueKeysWithValues: sources.map { ($0.0, (fd: $0.1, path: $0.2)) })
+        let loserRuns = (0..<count).map { _ in Bucket() }
+        let correctionRuns = (0..<count).map { _ in Bucket() }
         defer { for run in loserRuns + correctionRuns { if let w = run.writer { unlink(w.path) } } }
-        for (b, bucket) in buckets.enumerated() {
-            let bytes = try bucket.load()
-            let losers = Bucket(), fixes = Bucket()
-            if count > 1 {
-                losers.writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).superseded")
-                fixes.writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).corrections")
+        if count > 1 {
+            for b in 0..<count {
+                loserRuns[b].writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).superseded")
+                correctionRuns[b].writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).corrections")
             }
-            loserRuns.append(losers)
-            correctionRuns.append(fixes)
-            try resolve(bucket: bytes, width: width, superseded: losers, corrections: fixes)
-            try losers.writer?.finish()
-            try fixes.writer?.finish()
+        }
+        let counts = ShardResults<[Int]>(count: count)
+        let (recordKind, config, inputs) = (kind, pipeline, files.count)
+        let next = WorkCounter(limit: count)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(cores, count))) { _ in
+            while let b = next.claim() {
+                counts.set(b, Result {
+                    var superseded = Array(repeating: 0, count: inputs)
+                    try ReexportResolver.resolve(kind: recordKind, pipeline: config, bucket: try buckets[b].load(), inputs: inputFiles,
+                                                 superseded: &superseded, losers: loserRuns[b], corrections: correctionRuns[b])
+                    try loserRuns[b].writer?.finish()
+                    try correctionRuns[b].writer?.finish()
+                    return superseded
+                })
+            }
+        }
+        for result in counts.values {
+            for (input, n) in try result.get().enumerated() { superseded[input] += n }
         }
 
         // Pass 3: the inputs again, in order, without the superseded rows.
         var skip = try RunMerger(loserRuns)
-        var next = skip.next()
-        seq = 0
-        for (_, file) in existing {
-            try CSVRecordScanner(path: file).forEach { record, index in
-                guard index > 0 else { return }
-                defer { seq += 1 }
-                if let head = next, head.seq == seq {
-                    next = skip.next()
-                    return
+        var head = skip.next()
+        for (input, file) in existing {
+            let fd = inputFiles[input]!.fd
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: file, reason: String(cString: strerror(errno))) }
+            let size = Int(info.st_size)
+            if plain[input] {
+                // Byte ranges between the superseded rows, copied by the kernel.
+                var cursor = dataStart[input]
+                while let h = head, Int(h.seq >> 40) == input {
+                    let offset = Int(h.seq & ((1 << 40) - 1))
+                    var length = 0
+                    try skip.withBytes(of: h) { length = Int(UInt32(littleEndian: UnsafeRawBufferPointer($0).loadUnaligned(as: UInt32.self))) }
+                    if offset > cursor { try output.copy(from: fd, range: cursor..<offset, sourcePath: file) }
+                    cursor = offset + length + 1
+                    head = skip.next()
                 }
-                try output.write(bytes: record)
-                try output.write(bytes: CollectionOfOne(0x0A))
+                if size > cursor { try output.copy(from: fd, range: cursor..<size, sourcePath: file) }
+            } else {
+                try CSVRecordScanner(path: file).forEachRecord { record, index, offset in
+                    guard index > 0 else { return }
+                    if let h = head, h.seq == ReexportResolver.position(input: input, offset: offset) {
+                        head = skip.next()
+                        return
+                    }
+                    try output.write(bytes: record)
+                    try output.write(bytes: CollectionOfOne(0x0A))
+                }
             }
         }
         try skip.finish()
@@ -156,42 +242,35 @@ struct ReexportResolver {
         try merged.finish()
     }
 
-    /// Resolves one bucket (entries in input order): the superseded rows' positions to
-    /// `superseded`, corrections (by the winner's, then the earlier row's position) to `corrections`.
-    private mutating func resolve(bucket bytes: [UInt8], width: Int, superseded losers: Bucket, corrections: Bucket) throws {
+    /// Resolves one bucket (entries in input order): the superseded rows' positions and lengths
+    /// to `losers`, corrections (by the winner's, then the earlier row's position) to `corrections`.
+    /// Versions whose content hashes differ are read back from their inputs and compared.
+    private static func resolve(kind: RecordKind, pipeline: PipelineConfig, bucket bytes: [UInt8],
+                                inputs: [Int: (fd: Int32, path: String)], superseded: inout [Int],
+                                losers: Bucket, corrections: Bucket) throws {
         try bytes.withUnsafeBufferPointer { all in
             let raw = UnsafeRawBufferPointer(all)
-            // Entries: position, input and row range; then per entry its key, date and content ranges.
-            var seqs: [UInt64] = [], inputs: [Int32] = [], starts: [Int] = [], ends: [Int] = []
+            // Per entry: position, row length, content hash, and the ranges of id, source and date.
+            var seqs: [UInt64] = [], lengths: [Int32] = [], hashes: [(UInt64, UInt64)] = [], ranges: [Int32] = []
             var offset = 0
             while offset + 16 <= all.count {
                 seqs.append(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                inputs.append(Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))))
-                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
-                starts.append(offset + 16)
-                ends.append(offset + 16 + length)
-                offset += 16 + length
+                lengths.append(Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))))
+                let size = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)))
+                var p = offset + 16
+                hashes.append((UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)),
+                               UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self))))
+                p += 16
+                for _ in 0..<3 {
+                    let n = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt16.self)))
+                    ranges.append(Int32(p + 2)); ranges.append(Int32(p + 2 + n))
+                    p += 2 + n
+                }
+                offset += 16 + size
             }
             let n = seqs.count
-            let columns = RecordSchema.contentColumns(of: kind)
-            // Ranges in the bucket: [id, source, date, content] per entry.
-            var ranges = [Int](repeating: 0, count: n * 8)
-            var split = CSVFieldSplitter()
-            for e in 0..<n {
-                let record = UnsafeBufferPointer(rebasing: all[starts[e]..<ends[e]])
-                split.split(record)
-                guard split.count == width else {
-                    throw IngestFailure.corruptNormalizedData(message: "\(kind.rawValue) row \(seqs[e] + 1): \(split.count) fields, expected \(width)")
-                }
-                let base = starts[e]
-                ranges[8 * e + 0] = base + split.starts[0]; ranges[8 * e + 1] = base + split.ends[0]
-                ranges[8 * e + 2] = base + split.starts[1]; ranges[8 * e + 3] = base + split.ends[1]
-                ranges[8 * e + 4] = base + split.starts[2]; ranges[8 * e + 5] = base + split.ends[2]
-                ranges[8 * e + 6] = base + split.starts[columns.lowerBound]
-                ranges[8 * e + 7] = base + split.ends[columns.upperBound - 1]
-            }
-            @inline(__always) func bytes(_ e: Int, _ field: Int) -> Slice<UnsafeBufferPointer<UInt8>> {
-                all[ranges[8 * e + 2 * field]..<ranges[8 * e + 2 * field + 1]]
+            @inline(__always) func field(_ e: Int, _ f: Int) -> Slice<UnsafeBufferPointer<UInt8>> {
+                all[Int(ranges[6 * e + 2 * f])..<Int(ranges[6 * e + 2 * f + 1])]
             }
             // Key (source, id) → the group's first entry, by open addressing; each group's winner.
             var slots = [Int32](repeating: -1, count: max(16, (n * 2).nextPowerOfTwo))
@@ -200,9 +279,9 @@ struct ReexportResolver {
             var groupOf = [Int32](repeating: 0, count: n)
             for e in 0..<n {
                 var h: UInt64 = 0xcbf29ce484222325
-                ReexportResolver.hash(UnsafeBufferPointer(rebasing: bytes(e, 1)), into: &h)
+                ReexportResolver.hash(UnsafeBufferPointer(rebasing: field(e, 1)), into: &h)
                 h = (h ^ 0x1F) &* 0x100000001b3
-                ReexportResolver.hash(UnsafeBufferPointer(rebasing: bytes(e, 0)), into: &h)
+                ReexportResolver.hash(UnsafeBufferPointer(rebasing: field(e, 0)), into: &h)
                 var slot = Int(truncatingIfNeeded: h) & mask
                 while true {
                     let first = Int(slots[slot])
@@ -212,11 +291,11 @@ struct ReexportResolver {
                         winner[e] = Int32(e)
                         break
                     }
-                    if bytes(first, 0).elementsEqual(bytes(e, 0)) && bytes(first, 1).elementsEqual(bytes(e, 1)) {
+                    if field(first, 0).elementsEqual(field(e, 0)) && field(first, 1).elementsEqual(field(e, 1)) {
                         groupOf[e] = Int32(first)
                         // The latest export date wins; on a tie the later row (entries are in input order).
                         let w = Int(winner[first])
-                        if !bytes(e, 2).lexicographicallyPrecedes(bytes(w, 2)) { winner[first] = Int32(e) }
+                        if !field(e, 2).lexicographicallyPrecedes(field(w, 2)) { winner[first] = Int32(e) }
                         break
                     }
                     slot = (slot + 1) & mask
@@ -224,18 +303,28 @@ struct ReexportResolver {
             }
             // Superseded rows in order; the changed ones give corrections lines.
             var fixes: [(winner: UInt64, earlier: UInt64, lines: [UInt8])] = []
+            var split = CSVFieldSplitter()
+            func fields(_ e: Int) throws -> [String] {
+                let input = Int(seqs[e] >> 40), at = Int(seqs[e] & ((1 << 40) - 1))
+                guard let file = inputs[input] else { throw IngestFailure.corruptNormalizedData(message: "no input \(input)") }
+                var row = [UInt8](repeating: 0, count: Int(lengths[e]))
+                let got = row.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress!, $0.count, off_t(at)) }
+                guard got == Int(lengths[e]) else { throw IngestFailure.unreadable(file: file.path, reason: "changed while it was read") }
+                return row.withUnsafeBufferPointer { record in
+                    split.split(record)
+                    return split.strings(in: record)
+                }
+            }
             for e in 0..<n {
                 let w = Int(winner[Int(groupOf[e])])
                 if w == e { continue }
-                superseded[Int(inputs[e])] += 1
-                try losers.append(seq: seqs[e], input: 0, row: UnsafeBufferPointer(start: nil, count: 0))
-                if !bytes(e, 3).elementsEqual(bytes(w, 3)) {
-                    split.split(UnsafeBufferPointer(rebasing: all[starts[e]..<ends[e]]))
-                    let earlier = split.strings(in: UnsafeBufferPointer(rebasing: all[starts[e]..<ends[e]]))
-                    split.split(UnsafeBufferPointer(rebasing: all[starts[w]..<ends[w]]))
-                    let later = split.strings(in: UnsafeBufferPointer(rebasing: all[starts[w]..<ends[w]]))
+                superseded[Int(seqs[e] >> 40)] += 1
+                try withUnsafeBytes(of: UInt32(bitPattern: lengths[e]).littleEndian) {
+                    try losers.append(seq: seqs[e], input: 0, row: $0.bindMemory(to: UInt8.self))
+                }
+                if hashes[e] != hashes[w] {
                     var text: [UInt8] = []
-                    for line in PackageRun.differences(kind: kind, earlier: earlier, later: later, pipeline: pipeline) {
+                    for line in PackageRun.differences(kind: kind, earlier: try fields(e), later: try fields(w), pipeline: pipeline) {
                         text.append(contentsOf: CSVFormat.line(line, neutralizeFormulas: true).utf8)
                     }
                     fixes.append((seqs[w], seqs[e], text))

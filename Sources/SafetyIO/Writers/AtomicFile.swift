@@ -75,6 +75,22 @@ public final class AtomicFile {
     }
 
     /// Flushes what was written and returns the temporary's path, to read it back before commit.
+    /// Appends the bytes `range` of the open file `source` (copied by the kernel, `sendfile`).
+    func copy(from source: Int32, range: Range<Int>, sourcePath: String) throws {
+        try flush()
+        var offset = off_t(range.lowerBound)
+        var left = range.count
+        while left > 0 {
+            let n = sendfile(fd, source, &offset, min(left, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IngestFailure.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { throw IngestFailure.unreadable(file: sourcePath, reason: "ends before byte \(range.upperBound)") }
+            left -= n
+        }
+    }
+
     public func flushedTemporaryPath() throws -> String {
         try flush()
         return temporaryPath

@@ -112,32 +112,29 @@ struct CSVRecordScanner {
         guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
         let size = Int(info.st_size)
         guard count > 1, size >= minBytes else { return [0..<size] }
-        // Quote parity from the start tells which line ends are record boundaries.
+        // Quote parity from the start tells which line ends are record boundaries: the scanner
+        // keeps it, and stops once every boundary is found.
+        struct Found: Error {}
         var starts = [0]
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var offset = 0, inQuotes = false
-        while starts.count < count {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
-            if n < 0 { if errno == EINTR { continue }; throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
-            if n == 0 { break }
-            buffer.withUnsafeBufferPointer { bytes in
-                let target = size / count * starts.count
-                for i in 0..<n {
-                    let byte = bytes[i]
-                    if byte == 0x22 { inQuotes.toggle() }
-                    if byte == 0x0A, !inQuotes, offset + i >= target, starts.count < count {
-                        starts.append(offset + i + 1)
-                    }
+        do {
+            try CSVRecordScanner(path: path).forEachRecord { _, _, offset in
+                if offset >= size / count * starts.count {
+                    starts.append(offset)
+                    if starts.count == count { throw Found() }
                 }
             }
-            offset += n
-        }
+        } catch is Found {}
         starts = starts.filter { $0 < size }
         return starts.indices.map { starts[$0]..<($0 + 1 < starts.count ? starts[$0 + 1] : size) }
     }
 
     /// Calls `body` with each record's bytes (without its line end) and its 0-based index.
     func forEach(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
+        try forEachRecord { record, index, _ in try body(record, index) }
+    }
+
+    /// Like `forEach`, with the byte offset in the file where each record starts.
+    func forEachRecord(_ body: (UnsafeBufferPointer<UInt8>, _ index: Int, _ offset: Int) throws -> Void) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -174,18 +171,40 @@ struct CSVRecordScanner {
                 if n == 0 { atEOF = true } else { filled += n; offset += n }
             }
             try buffer.withUnsafeBufferPointer { bytes in
+                let base = bytes.baseAddress!
                 var i = scan
+                func endRecord(at newline: Int) throws {
+                    var end = newline
+                    if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+                    if end > start { try body(UnsafeBufferPointer(rebasing: bytes[start..<end]), index, offset - filled + start); index += 1 }
+                    start = newline + 1
+                }
+                // memchr finds LFs and quotes far faster than a loop over the bytes. The next LF
+                // and the next quote are remembered until passed, so no byte is searched twice.
+                var nextLF = -1, nextQuote = -1
+                func position(of byte: Int32, from: Int) -> Int {
+                    guard let hit = memchr(base + from, byte, filled - from) else { return filled }
+                    return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+                }
                 while i < filled {
-                    let byte = bytes[i]
-                    if byte == 0x22 {
-                        inQuotes.toggle()
-                    } else if byte == 0x0A && !inQuotes {
-                        var end = i
-                        if end > start && bytes[end - 1] == 0x0D { end -= 1 }
-                        if end > start { try body(UnsafeBufferPointer(rebasing: bytes[start..<end]), index); index += 1 }
-                        start = i + 1
+                    if nextQuote < i { nextQuote = position(of: 0x22, from: i) }
+                    if inQuotes {
+                        // Jump to the closing quote.
+                        if nextQuote == filled { i = filled; break }
+                        i = nextQuote + 1
+                        inQuotes = false
+                        continue
                     }
-                    i += 1
+                    if nextLF < i { nextLF = position(of: 0x0A, from: i) }
+                    if nextQuote < nextLF {
+                        // An opening quote comes first.
+                        i = nextQuote + 1
+                        inQuotes = true
+                        continue
+                    }
+                    if nextLF == filled { i = filled; break }
+                    try endRecord(at: nextLF)
+                    i = nextLF + 1
                 }
                 scan = filled
             }
@@ -193,7 +212,7 @@ struct CSVRecordScanner {
                 if inQuotes { throw IngestFailure.corruptNormalizedData(message: "\(path): record \(index) has an unclosed quote") }
                 if filled > start {
                     try buffer.withUnsafeBufferPointer { bytes in
-                        try body(UnsafeBufferPointer(rebasing: bytes[start..<filled]), index)
+                        try body(UnsafeBufferPointer(rebasing: bytes[start..<filled]), index, offset - filled + start)
                     }
                 }
                 return
