@@ -36,11 +36,27 @@ public struct CodeList: Sendable, Hashable {
         }
     }
 
-    public let entries: [Entry]
-    private let lookup: [String: String]
-    /// The same spellings in an open-addressing table over their UTF-8 bytes (FNV-1a): a lookup
-    /// hashes and compares bytes, skipping the Unicode normalisation a `String` key pays.
-    private let byteLookup: SpellingTable
+    /// The entries and their lookup tables behind one reference: a code list is copied with
+    /// every record's field reader, at the price of one retain.
+    private final class Storage: Sendable {
+        let entries: [Entry]
+        let lookup: [String: String]
+        /// The same spellings in an open-addressing table over their UTF-8 bytes (FNV-1a): a lookup
+        /// hashes and compares bytes, skipping the Unicode normalisation a `String` key pays.
+        let byteLookup: SpellingTable
+
+        init(entries: [Entry], lookup: [String: String]) {
+            self.entries = entries
+            self.lookup = lookup
+            byteLookup = SpellingTable(lookup.map { ($0.key, $0.value) })
+        }
+    }
+    private let storage: Storage
+
+    public var entries: [Entry] { storage.entries }
+
+    public static func == (a: CodeList, b: CodeList) -> Bool { a.storage === b.storage || a.entries == b.entries }
+    public func hash(into hasher: inout Hasher) { hasher.combine(entries) }
 
     struct SpellingTable: Sendable, Hashable {
         private var slots: [Int32]
@@ -82,20 +98,18 @@ public struct CodeList: Sendable, Hashable {
     }
 
     public init(_ entries: [Entry]) {
-        self.entries = entries
         var lookup: [String: String] = [:]
         for entry in entries {
             lookup[entry.name] = entry.name
             for alias in entry.aliases { lookup[alias] = entry.name }
         }
-        self.lookup = lookup
-        self.byteLookup = SpellingTable(lookup.map { ($0.key, $0.value) })
+        storage = Storage(entries: entries, lookup: lookup)
     }
 
     /// The canonical name for a spelling, ignoring surrounding spaces; nil if unknown.
     public func canonical(_ spelling: String) -> String? {
         let trimmed = TextCleaning.trimmed(spelling)
-        return byteLookup.lookup(trimmed) ?? lookup[trimmed]
+        return storage.byteLookup.lookup(trimmed) ?? storage.lookup[trimmed]
     }
 
     public func label(of name: String) -> String {

@@ -13,18 +13,13 @@ public struct RawRecord: Sendable {
 /// Turns raw records into typed records of the common format, or rejections, by one mapping.
 public struct RecordMapper: Sendable {
     public let mapping: DepartmentMapping
-    public let regions: CodeList
-    public let sectors: CodeList
+    public var regions: CodeList { compiled.regions }
+    public var sectors: CodeList { compiled.sectors }
     /// The distinct columns or XML paths the decoder must deliver, in a fixed order.
     public let sourceKeys: [String]
-    private let slots: [String: Int]
-    private let exportDateSlot: Int?
-    private let units: [String: MoneyUnit]
-    /// The mapping's field names, looked up by a scan of short names (cheaper than hashing), and
-    /// what to do for each: one reference per field, so a lookup copies no rule.
-    private let names: [String]
-    private let nameLengths: [Int]
-    private let plans: [FieldPlan]
+    /// Everything `map` reads, behind one reference: a record's field reader captures it
+    /// with one retain, not one per rule, list and table.
+    private let compiled: Compiled
 
     private final class FieldPlan: Sendable {
         let constant: String?
@@ -42,36 +37,34 @@ public struct RecordMapper: Sendable {
         }
     }
 
-    public init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList) {
-        self.mapping = mapping
-        self.regions = regions
-        self.sectors = sectors
-        var keys: [String] = []
-        var slots: [String: Int] = [:]
-        func slot(for key: String) -> Int {
-            if let index = keys.firstIndex(of: key) { return index }
-            keys.append(key)
-            return keys.count - 1
-        }
-        for (field, rule) in mapping.fields.sorted(by: { $0.key < $1.key }) {
-            if let from = rule.from { slots[field] = slot(for: from) }
-        }
-        exportDateSlot = mapping.exportDate.column.map { slot(for: $0) }
-        self.sourceKeys = keys
-        self.slots = slots
-        self.units = mapping.fields.compactMapValues(\.unit)
-        let fields = mapping.fields.sorted(by: { $0.key < $1.key })
-        self.names = fields.map(\.key)
-        self.nameLengths = names.map(\.utf8.count)
-        self.plans = fields.map { FieldPlan($0.value, slot: slots[$0.key]) }
-    }
+    private final class Compiled: Sendable {
+        let department: String
+        let regions: CodeList
+        let sectors: CodeList
+        let exportDateSlot: Int?
+        let units: [String: MoneyUnit]
+        /// The mapping's field names, looked up by a scan of short names (cheaper than hashing),
+        /// and what to do for each: one reference per field, so a lookup copies no rule.
+        let names: [String]
+        let nameLengths: [Int]
+        let plans: [FieldPlan]
 
-    /// Maps one raw record; `fileExportDate` is the export date when it comes from the
-    /// mapping's constant or the file name rather than a column.
-    public func map(_ raw: RawRecord, fileExportDate: LocalDate?) -> Result<NormalizedRecord, Rejection> {
-        var reader = FieldReader(position: raw.position, regions: regions, sectors: sectors, units: units) { field in
+        init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList, slots: [String: Int], exportDateSlot: Int?) {
+            department = mapping.department
+            self.regions = regions
+            self.sectors = sectors
+            self.exportDateSlot = exportDateSlot
+            units = mapping.fields.compactMapValues(\.unit)
+            let fields = mapping.fields.sorted(by: { $0.key < $1.key })
+            names = fields.map(\.key)
+            nameLengths = names.map(\.utf8.count)
+            plans = fields.map { FieldPlan($0.value, slot: slots[$0.key]) }
+        }
+
+        /// The text of one common-format field for `raw`, as the mapping says to read it.
+        func value(_ field: String, raw: RawRecord, fileExportDate: LocalDate?) -> String? {
             switch field {
-            case "source": return mapping.department
+            case "source": return department
             case "export_date":
                 if let slot = exportDateSlot { return raw.values[slot] }
                 return fileExportDate?.description
@@ -95,6 +88,32 @@ public struct RecordMapper: Sendable {
                 }
                 return value
             }
+        }
+    }
+
+    public init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList) {
+        self.mapping = mapping
+        var keys: [String] = []
+        var slots: [String: Int] = [:]
+        func slot(for key: String) -> Int {
+            if let index = keys.firstIndex(of: key) { return index }
+            keys.append(key)
+            return keys.count - 1
+        }
+        for (field, rule) in mapping.fields.sorted(by: { $0.key < $1.key }) {
+            if let from = rule.from { slots[field] = slot(for: from) }
+        }
+        let exportDateSlot = mapping.exportDate.column.map { slot(for: $0) }
+        self.sourceKeys = keys
+        compiled = Compiled(mapping: mapping, regions: regions, sectors: sectors, slots: slots, exportDateSlot: exportDateSlot)
+    }
+
+    /// Maps one raw record; `fileExportDate` is the export date when it comes from the
+    /// mapping's constant or the file name rather than a column.
+    public func map(_ raw: RawRecord, fileExportDate: LocalDate?) -> Result<NormalizedRecord, Rejection> {
+        let compiled = compiled
+        var reader = FieldReader(position: raw.position, regions: compiled.regions, sectors: compiled.sectors, units: compiled.units) {
+            compiled.value($0, raw: raw, fileExportDate: fileExportDate)
         }
         return RecordSchema.read(mapping.kind, from: &reader, position: raw.position)
     }
