@@ -108,3 +108,28 @@ struct CSVLineSinkTests {
         #expect(String(decoding: numbers.bytes, as: UTF8.self) == "0,7,-42,\(Int.max),\(Int.min + 1),\n")
     }
 }
+
+/// Hazard rows read straight from their bytes equal the rows read through the field reader,
+/// and a row of another shape (spaces around a value, an unknown level) still takes the general path.
+struct FastHazardReadTests {
+    @Test func fastAndGeneralPathsReadTheSameRecords() throws {
+        let directory = try ShardedReadTests.normalizedFolder(count: 1200)
+        let file = NormalizedReader.path(of: .hazard, in: directory)
+        var text = try String(contentsOfFile: file, encoding: .utf8)
+        // A row whose enterprise has a leading space: the fast path must step aside (the general path trims).
+        text += "HX,交警大队,2020-05-01,2020-04-01,明光街道,建筑,\" 空格企业\",一般,,,false,,f.csv,,9,9\n"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        func read(fast: Bool) throws -> [String] {
+            var rows: [String] = []
+            var interned = NormalizedReader.Interned()
+            try NormalizedReader(path: file).read(.hazard, path: file, fastPaths: fast, interned: &interned) { record, region, sector, source in
+                rows.append(RecordSchema.row(record).joined(separator: "|") + "#\(region),\(sector),\(source)")
+            }
+            return rows
+        }
+        let fast = try read(fast: true), general = try read(fast: false)
+        #expect(fast.count > 250)
+        #expect(fast == general)
+        #expect(fast.last?.contains("|空格企业|") == true)
+    }
+}

@@ -34,7 +34,7 @@ public enum DateText {
 
 extension DateText {
     /// `YYYY-MM-DD` or `YYYY/MM/DD` in ten ASCII bytes; nil when the text has another shape.
-    static func fastISO(_ b: UnsafeBufferPointer<UInt8>) -> Result<LocalDate, RejectionReason>? {
+    public static func fastISO(_ b: UnsafeBufferPointer<UInt8>) -> Result<LocalDate, RejectionReason>? {
         guard b.count == 10, b[4] == b[7], b[4] == 0x2D || b[4] == 0x2F else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var n = 0

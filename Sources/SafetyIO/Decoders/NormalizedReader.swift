@@ -63,7 +63,8 @@ public struct NormalizedReader {
         try NormalizedReader(path: path).read(kind, path: path, range: range, interned: &interned, body)
     }
 
-    func read(_ kind: RecordKind, path: String, range: Range<Int> = 0..<Int.max, interned: inout Interned,
+    /// `fastPaths: false` reads every row through the general path (tests compare the two).
+    func read(_ kind: RecordKind, path: String, range: Range<Int> = 0..<Int.max, fastPaths: Bool = true, interned: inout Interned,
               _ body: (NormalizedRecord, Int, Int, Int) throws -> Void) throws {
         let expected = RecordSchema.fields(of: kind).map(\.name)
         let lengths = expected.map(\.utf8.count)
@@ -91,6 +92,12 @@ public struct NormalizedReader {
             let position = SourcePosition(file: file, member: member.isEmpty ? nil : member,
                                           line: Int(split.string(lineColumn, in: record)) ?? 0,
                                           record: Int(split.string(recordColumn, in: record)) ?? 0)
+            if fastPaths, kind == .hazard, let hazard = NormalizedReader.fastHazard(split, record, source: source.text, region: region.text,
+                                                                         sector: sector.text, position: position) {
+                // The common shape, read straight from the bytes; anything else takes the general path.
+                try body(.hazard(hazard), region.id, sector.id, source.id)
+                return
+            }
             let fields = split
             var fieldReader = FieldReader(position: position) { name in
                 // A scan of short ASCII names is cheaper than hashing one; names of another
@@ -110,6 +117,46 @@ public struct NormalizedReader {
                 throw IngestFailure.corruptNormalizedData(message: "\(path): record \(index): \(rejection.message)")
             }
         }
+    }
+}
+
+extension NormalizedReader {
+    /// A hazard row as the ingest writes it, read from its bytes without a field reader: the
+    /// columns in schema order, ISO dates, no surrounding spaces, a known level and `true`/`false`.
+    /// Nil for any other shape, which the general path then reads (and rejects, if it must).
+    static func fastHazard(_ split: CSVFieldSplitter, _ record: UnsafeBufferPointer<UInt8>, source: String, region: String,
+                           sector: String, position: SourcePosition) -> HazardRecord? {
+        // id source export_date found_date region sector enterprise level rectified_date deadline listed listing_batch …
+        func date(_ field: Int) -> LocalDate?? {
+            let raw = split.raw(field, in: record)
+            if raw.isEmpty { return .some(nil) }
+            guard case .success(let day)? = DateText.fastISO(raw) else { return nil }
+            return .some(day)
+        }
+        func clean(_ text: String) -> Bool { !text.isEmpty && TextCleaning.trimmed(text).utf8.count == text.utf8.count }
+        func text(_ field: Int) -> String? {
+            let value = split.string(field, in: record)
+            return clean(value) ? value : nil
+        }
+        guard clean(source), clean(region), clean(sector),
+              let id = text(0), let exported = date(2) ?? nil, let found = date(3) ?? nil,
+              let enterprise = text(6), let rectified = date(8), let deadline = date(9) else { return nil }
+        if let rectified, rectified < found { return nil }
+        let levelBytes = split.raw(7, in: record), listedBytes = split.raw(10, in: record)
+        let level: HazardLevel
+        if levelBytes.elementsEqual(HazardLevel.general.rawValue.utf8) { level = .general }
+        else if levelBytes.elementsEqual(HazardLevel.major.rawValue.utf8) { level = .major }
+        else { return nil }
+        let listed: Bool
+        if listedBytes.elementsEqual("true".utf8) { listed = true }
+        else if listedBytes.elementsEqual("false".utf8) { listed = false }
+        else { return nil }
+        let batchBytes = split.raw(11, in: record)
+        let batch: String
+        if batchBytes.isEmpty { batch = "" } else if let text = text(11) { batch = text } else { return nil }
+        return HazardRecord(id: id, provenance: Provenance(source: source, exportDate: exported, position: position), foundDate: found,
+                            region: region, sector: sector, enterprise: enterprise, level: level, rectifiedDate: rectified,
+                            deadline: deadline, listed: listed, listingBatch: batch)
     }
 }
 
