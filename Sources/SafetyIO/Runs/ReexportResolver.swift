@@ -179,8 +179,9 @@ struct ReexportResolver {
         defer { for run in loserRuns + correctionRuns { if let w = run.writer { unlink(w.path) } } }
         if count > 1 {
             for b in 0..<count {
-                loserRuns[b].writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).superseded")
-                correctionRuns[b].writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).corrections")
+                // Runs are small and many: small buffers keep memory flat however many buckets there are.
+                loserRuns[b].writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).superseded", capacity: 1 << 14)
+                correctionRuns[b].writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).corrections", capacity: 1 << 14)
             }
         }
         let counts = ShardResults<[Int]>(count: count)
@@ -438,7 +439,7 @@ struct RunReader {
         if atEOF { return false }
         bytes.removeFirst(offset)
         offset = 0
-        let want = max(count - bytes.count, 1 << 18)
+        let want = max(count - bytes.count, 1 << 14)  // one buffer per run is open at once
         let old = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: want))
         var got = 0

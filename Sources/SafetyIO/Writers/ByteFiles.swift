@@ -54,6 +54,7 @@ final class SpillWriter {
         try flush()
         close(fd)
         fd = -1
+        buffer = []  // hundreds of finished writers must not keep their buffers
     }
 }
 
