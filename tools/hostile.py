@@ -33,9 +33,9 @@ def write(folder):
         raw[at + offset:at + offset + 4] = (1024).to_bytes(4, "little")
     with open(os.path.join(folder, "anweiban-inspections-20201201.zip"), "wb") as f:
         f.write(raw)
-    # A 10 MiB field.
+    # A 10 MiB field whose quote never closes: no record boundary to resume at.
     with open(os.path.join(folder, "yingji-accidents-20201201.csv"), "w", encoding="utf-8") as f:
-        f.write("标题\n" + HEADER + "A1,2020-01-01,明光街道,建筑,0,0,0," + "9" * (10 << 20) + "\n")
+        f.write("标题\n" + HEADER + "A1,2020-01-01,明光街道,建筑,0,0,0,\"" + "9" * (10 << 20) + "\n")
     # 10,001 members in one tar.gz bundle.
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:

@@ -65,6 +65,28 @@ struct HazardSummaryTests {
         #expect(rejection.message.contains("418/494 = 84.6%"))
     }
 
+    @Test func moreRectifiedThanIdentifiedIsRejected() {
+        guard case .failure(let rejection) = read(["identified": "100", "rectified": "120", "stated_rate": "120%"]) else {
+            Issue.record("accepted 120/100"); return
+        }
+        #expect(rejection.reason == .rectifiedExceedsIdentified(identified: 100))
+        #expect(rejection.field == "rectified")
+    }
+
+    @Test func nothingIdentifiedNeedsNoRate() throws {
+        guard case .success(.hazardSummary(let summary)) = read(["identified": "0", "rectified": "0", "stated_rate": ""]) else {
+            Issue.record("rejected 0/0 without a rate"); return
+        }
+        #expect(summary.statedRate == nil)
+        var row = StringRow()
+        RecordSchema.write(.hazardSummary(summary), to: &row)
+        let column = try #require(RecordSchema.fields(of: .hazardSummary).firstIndex { $0.name == "stated_rate" })
+        #expect(row.fields[column] == "")
+        // A rate is still required wherever something was identified.
+        guard case .failure(let missing) = read(["stated_rate": ""]) else { Issue.record("accepted 418/494 without a rate"); return }
+        #expect(missing.reason == .missing && missing.field == "stated_rate")
+    }
+
     @Test func summariesAreNeverCounted() {
         var accumulator = IndicatorAccumulator(periods: [ReportingPeriod(parsing: "2020")!])
         if case .success(let record) = read([:]) { accumulator.add(record) }

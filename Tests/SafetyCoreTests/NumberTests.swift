@@ -74,6 +74,14 @@ struct DateTextTests {
     }
 }
 
+struct ScientificNotationTests {
+    @Test(arguments: ["3.41182E+17", "1E+15", "3.4e17", "-2.5E-3", "12E3"])
+    func excelsScientificFormIsRecognised(text: String) { #expect(DecimalText.isScientific(text)) }
+
+    @Test(arguments: ["341182000000000000", "E+17", "3.E+17", "3.4E", "3.4E+", "YH-2E5", "1E5a", "", "2020-10-31"])
+    func otherTextIsNot(text: String) { #expect(!DecimalText.isScientific(text)) }
+}
+
 struct ExcelSerialDateTests {
     @Test(arguments: [("44135", "2020-10-31"), ("43831", "2020-01-01"), ("61", "1900-03-01"), ("59", "1900-02-28"),
                       ("1", "1900-01-01"), ("44135.75", "2020-10-31")])
@@ -86,5 +94,9 @@ struct ExcelSerialDateTests {
         #expect(throws: RejectionReason.notADate) { try DateText.excelSerial("0")?.get() }
         #expect(DateText.excelSerial("2020-10-31") == nil)
         #expect(DateText.excelSerial("abc") == nil)
+        #expect(DateText.excelSerial("2020.10.31") == nil)
+        #expect(DateText.excelSerial("44135.") == nil)
+        #expect(DateText.excelSerial("2020", plausible: DateText.plausibleSerials) == nil)
+        #expect((try? DateText.excelSerial("44135", plausible: DateText.plausibleSerials)?.get()) == LocalDate(iso: "2020-10-31"))
     }
 }

@@ -115,10 +115,41 @@ struct HazardStatusAndSerialTests {
         guard case .success = try map(["s": "已整改", "fixed": "2020-11-01"]) else { Issue.record("rejected a dated one"); return }
     }
 
+    @Test func idsAndCodesExcelTurnedIntoScientificNotationAreRejected() throws {
+        guard case .failure(let id) = try map(["id": "3.41182E+17"]) else { Issue.record("accepted a mangled id"); return }
+        #expect(id.reason == .excelScientific && id.field == "id")
+        #expect(id.reason.code == "excel_scientific_notation" && id.message.contains("Excel"))
+        guard case .failure(let region) = try map(["r": "3.41E+11"]) else { Issue.record("accepted a mangled code"); return }
+        #expect(region.reason == .excelScientific && region.field == "region")
+        guard case .success = try map(["id": "YH-2E5"]) else { Issue.record("rejected an id with an E in it"); return }
+    }
+
+    @Test func openWithARectificationDateIsRejected() throws {
+        guard case .failure(let rejection) = try map(["s": "整改中", "fixed": "2020-11-01"]) else { Issue.record("accepted"); return }
+        #expect(rejection.reason == .dateButOpen)
+        #expect(rejection.field == "rectified_date" && rejection.value == "2020-11-01")
+        guard case .success = try map(["s": "整改中"]) else { Issue.record("rejected an open one without a date"); return }
+    }
+
     @Test func unknownStatusAndTheQuirkDayAreRejected() throws {
         guard case .failure(let status) = try map(["s": "待定"]) else { Issue.record("accepted"); return }
         #expect(status.reason.code == "unknown_value")
+        // 60 (Excel's 1900-02-29) is no plausible serial in a text column: refused as no date.
         guard case .failure(let day) = try map(["found": "60"]) else { Issue.record("accepted 1900-02-29"); return }
-        #expect(day.reason == .impossibleDate)
+        #expect(day.reason == .notADate)
+    }
+
+    @Test func textShapedLikeADateIsReadAsADateNotASerial() throws {
+        guard case .success(.hazard(let dotted)) = try map(["found": "2020.10.31"]) else { Issue.record("rejected 2020.10.31"); return }
+        #expect(dotted.foundDate == LocalDate(year: 2020, month: 10, day: 31))
+        guard case .success(.hazard(let compact)) = try map(["found": "20201031"]) else { Issue.record("rejected 20201031"); return }
+        #expect(compact.foundDate == LocalDate(year: 2020, month: 10, day: 31))
+        // A year alone, or year.month, is neither a date nor a plausible serial (not 1905-07-12).
+        for text in ["2020", "2020.10"] {
+            guard case .failure(let rejection) = try map(["found": text]) else { Issue.record("accepted \(text)"); return }
+            #expect(rejection.reason == .notADate)
+        }
+        guard case .success(.hazard(let serial)) = try map(["found": "44135.5"]) else { Issue.record("rejected a serial"); return }
+        #expect(serial.foundDate == LocalDate(year: 2020, month: 10, day: 31))
     }
 }

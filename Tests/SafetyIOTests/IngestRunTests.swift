@@ -153,11 +153,24 @@ struct ConfiguredLimitsTests {
         return (try PipelineLoader.load(directory + "/pipeline.yaml"), directory)
     }
 
+    /// A record over the limit is rejected with its line; the records after it are read.
     @Test func recordSizeLimit() throws {
         let (pipeline, directory) = try pipeline(limits: "{max_record_bytes: 200}")
-        let csv = "演练编号,演练日期,乡镇,演练名称,参加人数,投入资金(元),是否全市性\nYL-1,2020-06-01,古沛镇,\"" + String(repeating: "长", count: 100) + "\",1,1,否\n"
+        var csv = "演练编号,演练日期,乡镇,演练名称,参加人数,投入资金(元),是否全市性\nYL-1,2020-06-01,古沛镇,\"" + String(repeating: "长", count: 100) + "\",1,1,否\n"
+        for i in 2...6 { csv += "YL-\(i),2020-06-0\(i),古沛镇,演练,1,1,否\n" }
         try csv.write(toFile: directory + "/yingji-drills-2099.csv", atomically: true, encoding: .utf8)
-        #expect(throws: IngestFailure.recordTooLarge(file: "yingji-drills-2099.csv", member: nil, line: 2, limitBytes: 200)) {
+        let summary = try IngestRun(pipeline: pipeline, exportPath: directory + "/yingji-drills-2099.csv", outputDirectory: directory + "/out").run()
+        #expect(summary.read == 6 && summary.accepted == 5 && summary.rejected == 1)
+        let rejects = try String(contentsOfFile: directory + "/out/rejects.csv", encoding: .utf8)
+        #expect(rejects.contains("yingji-drills-2099.csv,,2,1,,,record_too_large,yingji-drills-2099.csv:2: record is larger than 200 bytes"), "\(rejects)")
+    }
+
+    /// A header row over the limit leaves nothing to read the records by: the file is refused.
+    @Test func headerOverTheLimitRefusesTheFile() throws {
+        let (pipeline, directory) = try pipeline(limits: "{max_record_bytes: 200}")
+        let csv = String(repeating: "演练编号,", count: 30) + "\nYL-1,2020-06-01,古沛镇,演练,1,1,否\n"
+        try csv.write(toFile: directory + "/yingji-drills-2099.csv", atomically: true, encoding: .utf8)
+        #expect(throws: IngestFailure.recordTooLarge(file: "yingji-drills-2099.csv", member: nil, line: 1, limitBytes: 200)) {
             try IngestRun(pipeline: pipeline, exportPath: directory + "/yingji-drills-2099.csv", outputDirectory: directory + "/out").run()
         }
     }

@@ -78,7 +78,7 @@ public struct RecordMapper: Sendable {
                 guard let text else { return nil }
                 let trimmed = TextCleaning.trimmed(text)
                 let value = plan.values.isEmpty ? trimmed : plan.values[trimmed] ?? trimmed
-                if plan.excelSerialDates, let serial = DateText.excelSerial(value) {
+                if plan.excelSerialDates, let serial = DateText.excelSerial(value, plausible: DateText.plausibleSerials) {
                     // A serial that is no day (Excel's 1900-02-29) reaches the date reader as that day, and is rejected.
                     return (try? serial.get())?.description ?? "1900-02-29"
                 }

@@ -72,3 +72,27 @@ public enum MoneyUnit: String, Sendable, Hashable, Decodable {
     case yuan = "元"
     case wanYuan = "万元"
 }
+
+extension DecimalText {
+    /// True for a number as Excel shows a long one it has converted: `3.41182E+17`, `1E+15`
+    /// (digits, an optional fraction, E or e, an optional sign, digits).
+    public static func isScientific(_ text: String) -> Bool {
+        var utf8 = text.utf8[...]
+        guard utf8.contains(where: { $0 | 0x20 == 0x65 }) else { return false }  // no e or E: the usual case
+        func digits() -> Int {
+            let n = utf8.prefix(while: { $0 >= 0x30 && $0 <= 0x39 }).count
+            utf8 = utf8.dropFirst(n)
+            return n
+        }
+        if utf8.first == 0x2B || utf8.first == 0x2D { utf8 = utf8.dropFirst() }
+        guard digits() > 0 else { return false }
+        if utf8.first == 0x2E {
+            utf8 = utf8.dropFirst()
+            guard digits() > 0 else { return false }
+        }
+        guard let e = utf8.first, e | 0x20 == 0x65 else { return false }
+        utf8 = utf8.dropFirst()
+        if utf8.first == 0x2B || utf8.first == 0x2D { utf8 = utf8.dropFirst() }
+        return digits() > 0 && utf8.isEmpty
+    }
+}

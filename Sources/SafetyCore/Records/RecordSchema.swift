@@ -102,7 +102,7 @@ public enum RecordSchema {
                 SchemaField("region", "string", "township or subdistrict"),
                 SchemaField("identified", "integer", minimum: 0, "hazards identified, as reported"),
                 SchemaField("rectified", "integer", minimum: 0, "hazards rectified, as reported"),
-                SchemaField("stated_rate", "number", "rectification rate as printed, percent"),
+                SchemaField("stated_rate", "number", required: false, "rectification rate as printed, percent; empty only where nothing was identified (0/0 has no rate)"),
             ]
         case .drill:
             return [
@@ -144,7 +144,7 @@ public enum RecordSchema {
             sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.groupID)
         case .hazardSummary(let r):
             sink.date(r.periodStart); sink.date(r.periodEnd); sink.text(r.region); sink.integer(r.identified); sink.integer(r.rectified)
-            sink.text(r.statedRate.description)
+            sink.text(r.statedRate?.description ?? "")
         case .drill(let r):
             sink.date(r.date); sink.text(r.region); sink.text(r.name); sink.integer(r.participants)
             sink.text(ExactDecimal.yuan(fen: r.fundsFen).description); sink.text(r.cityWide ? "true" : "false")
@@ -168,7 +168,7 @@ public enum RecordSchema {
     /// `provenance` is completed with the `source` and `export_date` fields read here.
     public static func read(_ kind: RecordKind, from reader: inout FieldReader,
                             position: SourcePosition) -> Result<NormalizedRecord, Rejection> {
-        let id = reader.text("id")
+        let id = reader.identifier("id")
         let source = reader.text("source")
         let exportDate = reader.date("export_date")
         let provenance = Provenance(source: source, exportDate: exportDate, position: position)
@@ -189,7 +189,9 @@ public enum RecordSchema {
                 reader.fail("rectified_date", reader.text("rectified_date", required: false), .rectifiedBeforeFound(found: found))
             }
             switch reader.text("status", required: false) {
-            case "", "open": break
+            case "": break
+            case "open":
+                if let rectified { reader.fail("rectified_date", rectified.description, .dateButOpen) }
             case "rectified": if rectified == nil { reader.fail("rectified_date", "", .rectifiedWithoutDate) }
             case let other: reader.fail("status", other, .unknownValue(allowed: ["rectified", "open"]))
             }
@@ -210,8 +212,12 @@ public enum RecordSchema {
                 sector: reader.sector(), enterprise: reader.text("enterprise"), groupID: reader.text("group_id")))
         case .hazardSummary:
             let identified = reader.count("identified"), rectified = reader.count("rectified")
-            let stated = reader.percent("stated_rate")
-            if let computed = Rounding.percent(Int64(rectified), of: Int64(identified)),
+            if rectified > identified {
+                reader.fail("rectified", String(rectified), .rectifiedExceedsIdentified(identified: identified))
+            }
+            // 0 identified may come without a rate (0/0 has none); any other count needs one.
+            let stated = identified == 0 && reader.text("stated_rate", required: false).isEmpty ? nil : reader.percent("stated_rate")
+            if let stated, let computed = Rounding.percent(Int64(rectified), of: Int64(identified)),
                (stated - computed).magnitude.rescaled(to: max(stated.scale, 1)).units > ExactDecimal.power(max(stated.scale, 1) - 1) {
                 reader.fail("stated_rate", reader.text("stated_rate", required: false),
                             .rateDisagrees(computed: computed, rectified: rectified, identified: identified))

@@ -154,10 +154,11 @@ public struct HazardSummaryRecord: Hashable, Sendable {
     public var identified: Int
     public var rectified: Int
     /// The rate as the department printed it, percent.
-    public var statedRate: ExactDecimal
+    /// The rate as the department printed it; nil where it printed none (only for 0 identified: 0/0 has no rate).
+    public var statedRate: ExactDecimal?
 
     public init(id: String, provenance: Provenance, periodStart: LocalDate, periodEnd: LocalDate, region: String,
-                identified: Int, rectified: Int, statedRate: ExactDecimal) {
+                identified: Int, rectified: Int, statedRate: ExactDecimal?) {
         self.id = id; self.provenance = provenance; self.periodStart = periodStart; self.periodEnd = periodEnd
         self.region = region; self.identified = identified; self.rectified = rectified; self.statedRate = statedRate
     }

@@ -52,17 +52,28 @@ extension DateText {
 
     /// A date cell Excel stored as a serial number: days since 1899-12-30, with Excel's 1900
     /// leap-year quirk (serial 60 is the non-existent 1900-02-29; serials below 60 count from
-    /// 1899-12-31). A fraction (time of day) is ignored. Nil when the text is not a serial.
-    public static func excelSerial(_ raw: String) -> Result<LocalDate, RejectionReason>? {
+    /// 1899-12-31). A fraction (time of day) is ignored. Nil when the text is not a bare number
+    /// (digits with at most one decimal point): `2020.10.31` has the shape of a date, not a serial.
+    ///
+    /// `plausible` bounds the whole days where the text could have come from anywhere (a CSV
+    /// column a mapping marks `excel_serial_dates`): outside it the text is not taken for a serial,
+    /// so `2020` or `2020.10` reach the date reader and are refused rather than read as 1905.
+    public static func excelSerial(_ raw: String, plausible: ClosedRange<Int>? = nil) -> Result<LocalDate, RejectionReason>? {
         let text = TextCleaning.trimmed(raw)
-        let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        guard !whole.isEmpty, whole.count <= 6, whole.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }), let serial = Int(whole) else { return nil }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = parts.first, !whole.isEmpty, whole.count <= 6,
+              parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
+              parts.count == 1 || !parts[1].isEmpty, let serial = Int(whole) else { return nil }
+        if let plausible, !plausible.contains(serial) { return nil }
         if serial == 60 { return .failure(.impossibleDate) }
         if serial < 1 { return .failure(.notADate) }
         let origin = LocalDate(year: 1899, month: 12, day: serial < 60 ? 31 : 30)!
         return .success(origin.adding(days: serial))
     }
+
+    /// Serials a text column can plausibly hold: 1927-05-18 (10000) to 2173-10-14 (99999).
+    /// Excel's own date cells (XLSX) carry their type and are read over the whole range.
+    public static let plausibleSerials = 10_000...99_999
 }
 
 extension DecimalText {

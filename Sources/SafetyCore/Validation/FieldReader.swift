@@ -32,6 +32,14 @@ public struct FieldReader {
         return raw
     }
 
+    /// An id: required text, refused when Excel has turned it into scientific notation
+    /// (`3.41182E+17`: the digits past the sixth are already lost).
+    public mutating func identifier(_ field: String) -> String {
+        let raw = text(field)
+        if DecimalText.isScientific(raw) { reject(field, raw, .excelScientific) }
+        return raw
+    }
+
     public mutating func count(_ field: String) -> Int {
         let raw = text(field)
         guard !raw.isEmpty else { return 0 }
@@ -94,6 +102,7 @@ public struct FieldReader {
     private mutating func code(_ field: String, in list: CodeList?) -> String {
         let raw = text(field)
         guard !raw.isEmpty, let list else { return raw }
+        if DecimalText.isScientific(raw) { reject(field, raw, .excelScientific); return raw }
         guard let name = list.canonical(raw) else { reject(field, raw, .unknownCode(known: list.names)); return raw }
         return name
     }

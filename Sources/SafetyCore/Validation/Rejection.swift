@@ -14,6 +14,11 @@ public enum RejectionReason: Hashable, Sendable, Error {
     case rectifiedBeforeFound(found: LocalDate)
     case rateDisagrees(computed: ExactDecimal, rectified: Int, identified: Int)
     case rectifiedWithoutDate
+    case dateButOpen
+    case excelScientific
+    case strayQuote
+    case recordTooLarge(limitBytes: Int)
+    case rectifiedExceedsIdentified(identified: Int)
     case conflictingDuplicate(otherLine: Int)
 
     /// Stable machine-readable code, the `reason_code` column of rejects.csv.
@@ -33,6 +38,11 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .rectifiedBeforeFound: "rectified_before_found"
         case .rateDisagrees: "rate_disagrees"
         case .rectifiedWithoutDate: "rectified_without_date"
+        case .dateButOpen: "open_with_rectified_date"
+        case .excelScientific: "excel_scientific_notation"
+        case .strayQuote: "stray_quote"
+        case .recordTooLarge: "record_too_large"
+        case .rectifiedExceedsIdentified: "rectified_exceeds_identified"
         case .conflictingDuplicate: "conflicting_duplicate"
         }
     }
@@ -53,6 +63,11 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .wrongFieldCount(let expected, let found): "row has \(found) fields, the header has \(expected)"
         case .rectifiedBeforeFound(let found): "rectification date is before the date found (\(found))"
         case .rectifiedWithoutDate: "is empty but the status says rectified (已整改); give the date it was accepted"
+        case .strayQuote: "has a quote inside a field that does not start with one, or text after a closing quote (not CSV as RFC 4180 writes it); quote the whole field and double the quotes inside it"
+        case .recordTooLarge(let limit): "record is larger than \(limit) bytes (the pipeline's max_record_bytes); it was skipped and reading went on at the next record"
+        case .excelScientific: "is in scientific notation: Excel turned the number into 1.23E+17 and its digits are lost; format the column as text (文本) before exporting, or export from the system directly"
+        case .dateButOpen: "is a rectification date but the status says not rectified (未整改/整改中); correct the status or clear the date"
+        case .rectifiedExceedsIdentified(let identified): "hazards rectified is more than the \(identified) identified; correct the counts"
         case .conflictingDuplicate(let other):
             "is the same id as the record at line \(other) of this export, with different values; both are rejected: keep the right one"
         case .rateDisagrees(let computed, let rectified, let identified):
@@ -75,8 +90,9 @@ public struct Rejection: Hashable, Sendable, Error {
         self.reason = reason
     }
 
-    /// `file[:member]:line: field "deaths": "两" is not a whole number ...`
+    /// `file[:member]:line: field "deaths": "两" is not a whole number ...`; a record-level
+    /// reason (no field: wrong field count, record too large) reads `file:line: row has …`.
     public var message: String {
-        "\(position): field \"\(field)\": \"\(value)\" \(reason.message)"
+        field.isEmpty && value.isEmpty ? "\(position): \(reason.message)" : "\(position): field \"\(field)\": \"\(value)\" \(reason.message)"
     }
 }

@@ -72,6 +72,8 @@ public final class MemoryByteSource: ByteSource {
 public final class PeekableSource: ByteSource {
     private let upstream: ByteSource
     private var pending: [[UInt8]] = []
+    /// True when the bytes are inflated from gzip (the export opener says so).
+    public internal(set) var isGzip = false
 
     public init(_ upstream: ByteSource) { self.upstream = upstream }
 

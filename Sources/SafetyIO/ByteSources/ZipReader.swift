@@ -133,6 +133,9 @@ public final class ZipReader {
             if compressed == 0xFFFF_FFFF || uncompressed == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
                 throw IngestFailure.unsupportedArchive(file: file, member: name, reason: "zip64 member")
             }
+            if members.contains(where: { $0.name == name }) {
+                notes.append("\(file):\(name): the archive holds more than one member of this name; each is read in archive order")
+            }
             members.append(Member(name: name, method: method, compressedSize: compressed, size: uncompressed, crc: crc,
                                   localHeaderOffset: local))
         }

@@ -11,9 +11,22 @@ public struct CSVRow: Sendable, Equatable {
     public var byteOffset: Int
     /// True when the row is a blank line (one empty unquoted field).
     public var isBlank: Bool
+    /// Why the row is not a well-formed record, if it is not.
+    public var problem: RowProblem?
 
-    public init(bytes: [UInt8], ends: [Int], line: Int, byteOffset: Int, isBlank: Bool) {
+    /// What RFC 4180 does not allow in a row, found while splitting it.
+    public enum RowProblem: Sendable, Equatable {
+        /// A quote inside a field that did not start with one, or text after a closing quote:
+        /// the field's bytes are kept as they stood, for the reject's value.
+        case strayQuote(field: Int)
+        /// The record is longer than `maxRecordBytes`: its bytes were dropped, reading resumed
+        /// at its end.
+        case tooLarge
+    }
+
+    public init(bytes: [UInt8], ends: [Int], line: Int, byteOffset: Int, isBlank: Bool, problem: RowProblem? = nil) {
         self.bytes = bytes; self.ends = ends; self.line = line; self.byteOffset = byteOffset; self.isBlank = isBlank
+        self.problem = problem
     }
 
     public init(fields: [[UInt8]], line: Int, byteOffset: Int, isBlank: Bool) {
@@ -35,11 +48,18 @@ public struct CSVRow: Sendable, Equatable {
 /// A byte-level RFC 4180 reader fed in chunks: quoted fields with delimiters, doubled quotes
 /// and line breaks; LF, CRLF and bare CR line ends. It returns the rows each chunk completes
 /// and keeps at most one unfinished row, bounded by `maxRecordBytes`.
+///
+/// A quote where RFC 4180 allows none marks its row (`RowProblem.strayQuote`). A record over
+/// `maxRecordBytes` fails the stream, or, with `skipsLargeRecords`, is delivered as an empty row
+/// marked `tooLarge` and reading resumes at its end; only a quoted field never closed (no
+/// record boundary to resume at) still fails.
 public struct CSVReader {
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
     public let delimiter: UInt8
     public let maxRecordBytes: Int
+    public let skipsLargeRecords: Bool
+    private var problem: CSVRow.RowProblem?
     private var state = State.fieldStart
     private var record: [UInt8] = []
     private var ends: [Int] = []
@@ -52,9 +72,10 @@ public struct CSVReader {
     private var recordOffset = 0
     private var inRecord = false
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20) {
+    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20, skipsLargeRecords: Bool = false) {
         self.delimiter = delimiter
         self.maxRecordBytes = maxRecordBytes
+        self.skipsLargeRecords = skipsLargeRecords
     }
 
     public enum Problem: Error, Equatable {
@@ -71,14 +92,14 @@ public struct CSVReader {
     }
 
     private mutating func endField() {
-        ends.append(record.count)
+        if problem != .tooLarge { ends.append(record.count) }  // a dropped record keeps no field ends either
         state = .fieldStart
     }
 
     private mutating func endRecord(into rows: inout [CSVRow]) {
         endField()
-        let blank = ends.count == 1 && record.isEmpty && !sawQuote
-        rows.append(CSVRow(bytes: record, ends: ends, line: recordLine, byteOffset: recordOffset, isBlank: blank))
+        let blank = ends.count == 1 && record.isEmpty && !sawQuote && problem == nil
+        rows.append(CSVRow(bytes: record, ends: ends, line: recordLine, byteOffset: recordOffset, isBlank: blank, problem: problem))
         record = []
         record.reserveCapacity(256)
         ends = []
@@ -86,6 +107,22 @@ public struct CSVReader {
         recordBytes = 0
         sawQuote = false
         inRecord = false
+        problem = nil
+    }
+
+    /// The record has grown past the limit: fail, or drop its bytes and read on to its end.
+    private mutating func overflow() throws(Problem) {
+        guard skipsLargeRecords else { throw .recordTooLarge(line: recordLine) }
+        if problem != .tooLarge {
+            problem = .tooLarge
+            record = []
+            ends = []
+        }
+    }
+
+    /// A quote where RFC 4180 allows none; the first one in a record is the one reported.
+    private mutating func strayQuote() {
+        if problem == nil { problem = .strayQuote(field: ends.count) }
     }
 
     /// Feeds the next chunk; returns the rows it completes.
@@ -114,14 +151,14 @@ public struct CSVReader {
                 if state == .quoted {
                     while j < n, chunk[j] != 0x22, chunk[j] != 0x0A, chunk[j] != 0x0D { j += 1 }
                 } else {
-                    while j < n, chunk[j] != delimiter, chunk[j] != 0x0A, chunk[j] != 0x0D { j += 1 }
+                    while j < n, chunk[j] != delimiter, chunk[j] != 0x0A, chunk[j] != 0x0D, chunk[j] != 0x22 { j += 1 }
                 }
                 if j > i {
                     beginIfNeeded()
                     let run = j - i
-                    if recordBytes + run > maxRecordBytes { throw .recordTooLarge(line: recordLine) }
+                    if recordBytes + run > maxRecordBytes { try overflow() }
                     recordBytes += run
-                    record.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[i..<j]))
+                    if problem != .tooLarge { record.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[i..<j])) }
                     if state == .fieldStart { state = .unquoted }
                     offset += run
                     i = j
@@ -133,14 +170,14 @@ public struct CSVReader {
                 pendingCR = false
                 if byte == 0x0A {
                     // The LF of a CRLF: one line end, kept verbatim inside a quoted field.
-                    if state == .quoted { record.append(byte); recordBytes += 1 }
+                    if state == .quoted { keep(byte); recordBytes += 1 }
                     offset += 1
                     continue
                 }
             }
             beginIfNeeded()
             recordBytes += 1
-            if recordBytes > maxRecordBytes { throw .recordTooLarge(line: recordLine) }
+            if recordBytes > maxRecordBytes { try overflow() }
             switch state {
             case .fieldStart, .unquoted:
                 if byte == delimiter {
@@ -155,7 +192,8 @@ public struct CSVReader {
                     state = .quoted
                     sawQuote = true
                 } else {
-                    record.append(byte)
+                    if byte == 0x22 { strayQuote() }  // a quote inside a field that did not start with one
+                    keep(byte)
                     state = .unquoted
                 }
             case .quoted:
@@ -163,11 +201,11 @@ public struct CSVReader {
                     state = .quoteInQuoted
                 } else {
                     if byte == 0x0A { line += 1 } else if byte == 0x0D { line += 1; pendingCR = true }
-                    record.append(byte)
+                    keep(byte)
                 }
             case .quoteInQuoted:
                 if byte == 0x22 {
-                    record.append(0x22)
+                    keep(0x22)
                     state = .quoted
                 } else if byte == delimiter {
                     endField()
@@ -178,14 +216,19 @@ public struct CSVReader {
                     endRecord(into: &rows)
                     continue
                 } else {
-                    // Text after a closing quote: keep it, as spreadsheets do.
-                    record.append(byte)
+                    // Text after a closing quote: kept for the reject's value, the row marked.
+                    strayQuote()
+                    keep(byte)
                     state = .unquoted
                 }
             }
             offset += 1
         }
         return rows
+    }
+
+    @inline(__always) private mutating func keep(_ byte: UInt8) {
+        if problem != .tooLarge { record.append(byte) }
     }
 
     /// Ends the stream: returns the last row if the input did not end with a line break.

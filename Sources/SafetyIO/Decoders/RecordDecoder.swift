@@ -1,4 +1,7 @@
 import SafetyCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a decoder makes of the bytes: a raw record, a record rejected before mapping
 /// (wrong field count, invalid text), or a row skipped on purpose (title, 合计) with a note.
@@ -34,7 +37,7 @@ public final class CSVRecordDecoder: RecordDecoder {
                 maxRecordBytes: Int = 1 << 20, transcoder: FieldTranscoder? = nil) {
         self.transcoder = transcoder
         let delimiter = layout.delimiter.utf8.first ?? UInt8(ascii: ",")
-        self.reader = CSVReader(delimiter: delimiter, maxRecordBytes: maxRecordBytes)
+        self.reader = CSVReader(delimiter: delimiter, maxRecordBytes: maxRecordBytes, skipsLargeRecords: true)
         self.layout = layout
         self.sourceKeys = sourceKeys
         self.file = file
@@ -51,7 +54,7 @@ public final class CSVRecordDecoder: RecordDecoder {
         let rows: [CSVRow]
         do { rows = try reader.finish() } catch { throw translate(error) }
         let items = try handle(rows)
-        if header == nil { throw IngestFailure.missingColumn(file: file, member: member, column: sourceKeys.first ?? "", header: []) }
+        try finishRows()
         return items
     }
 
@@ -65,7 +68,11 @@ public final class CSVRecordDecoder: RecordDecoder {
 
     /// The end of pre-split rows: a sheet without the header row is a configuration problem.
     public func finishRows() throws {
-        if header == nil { throw IngestFailure.missingColumn(file: file, member: member, column: sourceKeys.first ?? "", header: []) }
+        guard header == nil else { return }
+        if rowNumber == 0 {
+            throw IngestFailure.emptyExport(file: file, member: member, what: padsShortRows ? "the sheet has no rows" : "no rows, not even a header")
+        }
+        throw IngestFailure.missingColumn(file: file, member: member, column: sourceKeys.first ?? "", header: [])
     }
 
     private func translate(_ problem: CSVReader.Problem) -> IngestFailure {
@@ -77,6 +84,8 @@ public final class CSVRecordDecoder: RecordDecoder {
 
     /// A field's text, or the offset within it of the first byte that is not valid text.
     private func text(_ bytes: ArraySlice<UInt8>) -> Result<String, FieldTranscoderError> {
+        // A NUL is no text in any encoding a department uses, and must never reach an output.
+        if let nul = CSVRecordDecoder.firstNUL(bytes) { return .failure(FieldTranscoderError(offset: nul)) }
         if let transcoder { return transcoder.decode(Array(bytes)) }
         if let text = UTF8Text.string(bytes) { return .success(text) }
         return .failure(FieldTranscoderError(offset: CSVRecordDecoder.firstInvalidUTF8(Array(bytes))))
@@ -117,14 +126,11 @@ public final class CSVRecordDecoder: RecordDecoder {
                                           note: "title row above the header"))
                     continue
                 }
-                let names = row.fields.map { headerName($0[...]) }
-                var columns: [Int?] = []
-                for key in sourceKeys {
-                    guard let index = names.firstIndex(of: key) else {
-                        throw IngestFailure.missingColumn(file: file, member: member, column: key, header: names)
-                    }
-                    columns.append(index)
+                if row.problem == .tooLarge {
+                    throw IngestFailure.recordTooLarge(file: file, member: member, line: row.line, limitBytes: reader.maxRecordBytes)
                 }
+                let names = row.fields.map { headerName($0[...]) }
+                let columns: [Int?] = try sourceKeys.map { try column(of: $0, in: names) }
                 self.header = names
                 self.columnOfKey = columns
                 self.caches = Array(repeating: ByteInterner(), count: columns.count)
@@ -132,6 +138,11 @@ public final class CSVRecordDecoder: RecordDecoder {
             }
             recordNumber += 1
             let position = SourcePosition(file: file, member: member, line: row.line, record: recordNumber)
+            if row.problem == .tooLarge {
+                items.append(.rejection(Rejection(position: position, field: "", value: "",
+                                                  reason: .recordTooLarge(limitBytes: reader.maxRecordBytes))))
+                continue
+            }
             let firstCell = row.count > 0 ? TextCleaning.trimmed((try? text(row.field(0)).get()) ?? "") : ""
             if layout.skipRowsWhereFirstCell.contains(firstCell) {
                 items.append(.skipped(position, note: "row starting \"\(firstCell)\" skipped (summary row, not a record)"))
@@ -143,6 +154,12 @@ public final class CSVRecordDecoder: RecordDecoder {
             if fieldCount != header.count {
                 items.append(.rejection(Rejection(position: position, field: "", value: "",
                                                   reason: .wrongFieldCount(expected: header.count, found: fieldCount))))
+                continue
+            }
+            if case .strayQuote(let column) = row.problem {
+                let value = column < row.count ? (try? text(row.field(column)).get()) ?? "" : ""
+                items.append(.rejection(Rejection(position: position, field: column < header.count ? header[column] : "",
+                                                  value: value, reason: .strayQuote)))
                 continue
             }
             var values: [String?] = []
@@ -167,6 +184,29 @@ public final class CSVRecordDecoder: RecordDecoder {
             items.append(.record(RawRecord(position: position, values: values)))
         }
         return items
+    }
+
+    /// The column a source key names. A name the header holds twice is ambiguous unless the key
+    /// says which occurrence (`死亡人数#2`, the second column so named).
+    private func column(of key: String, in names: [String]) throws -> Int {
+        let exact = names.indices.filter { names[$0] == key }
+        if exact.count == 1 { return exact[0] }
+        if exact.count > 1 {
+            throw IngestFailure.ambiguousColumn(file: file, member: member, column: key, positions: exact.map { $0 + 1 })
+        }
+        if let hash = key.lastIndex(of: "#"), let occurrence = Int(key[key.index(after: hash)...]), occurrence >= 1 {
+            let named = names.indices.filter { names[$0] == key[..<hash] }
+            if occurrence <= named.count { return named[occurrence - 1] }
+        }
+        throw IngestFailure.missingColumn(file: file, member: member, column: key, header: names)
+    }
+
+    /// Offset of the first NUL byte in `bytes`, if any.
+    static func firstNUL(_ bytes: ArraySlice<UInt8>) -> Int? {
+        bytes.withUnsafeBufferPointer { raw -> Int? in
+            guard let base = raw.baseAddress, !raw.isEmpty, let found = memchr(base, 0, raw.count) else { return nil }
+            return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        }
     }
 
     /// Index of the first byte that does not begin a valid UTF-8 sequence (approximate offset).

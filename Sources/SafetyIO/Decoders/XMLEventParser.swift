@@ -10,7 +10,8 @@ protocol XMLEventHandler: AnyObject {
 struct XMLName: Hashable { var uri: String; var local: String }
 
 /// libxml2's SAX2 push parser with the protections every XML input gets: network access off,
-/// entities never substituted and any entity declaration refused, libxml2's own depth and text
+/// entities never substituted and any entity declaration refused, elements nested at most
+/// `maxDepth` deep (libxml2's push parser does not bound SAX2 depth itself), libxml2's text
 /// limits on. The first error (not well-formed, an entity, or one the handler raises) stops the
 /// parser and is thrown from `feed` or `finish` with its line and column.
 final class XMLEventParser {
@@ -19,6 +20,9 @@ final class XMLEventParser {
     let member: String?
     private weak var handler: XMLEventHandler?
     private(set) var failure: IngestFailure?
+    private var depth = 0
+    /// Deeper nesting than any export or workbook needs; a deeper document is refused.
+    static let maxDepth = 256
 
     init(file: String, member: String?, handler: XMLEventHandler) throws {
         self.file = file
@@ -28,6 +32,12 @@ final class XMLEventParser {
         sax.initialized = XML_SAX2_MAGIC
         sax.startElementNs = { ctx, localname, _, uri, _, _, attributeCount, _, attributes in
             let parser = Unmanaged<XMLEventParser>.fromOpaque(ctx!).takeUnretainedValue()
+            guard parser.failure == nil else { return }
+            parser.depth += 1
+            if parser.depth > XMLEventParser.maxDepth {
+                parser.fail(.tooDeep(file: parser.file, member: parser.member, line: parser.currentLine, limit: XMLEventParser.maxDepth))
+                return
+            }
             var attrs: [(XMLName, String)] = []
             if let attributes {
                 for i in 0..<Int(attributeCount) {
@@ -41,12 +51,16 @@ final class XMLEventParser {
             parser.handler?.startElement(XMLName(uri: uri.map { String(cString: $0) } ?? "", local: String(cString: localname!)), attrs)
         }
         sax.endElementNs = { ctx, _, _, _ in
-            Unmanaged<XMLEventParser>.fromOpaque(ctx!).takeUnretainedValue().handler?.endElement()
+            let parser = Unmanaged<XMLEventParser>.fromOpaque(ctx!).takeUnretainedValue()
+            guard parser.failure == nil else { return }
+            parser.depth -= 1
+            parser.handler?.endElement()
         }
         sax.characters = { ctx, chars, length in
             guard let chars else { return }
-            Unmanaged<XMLEventParser>.fromOpaque(ctx!).takeUnretainedValue().handler?
-                .characters(UnsafeBufferPointer(start: chars, count: Int(length)))
+            let parser = Unmanaged<XMLEventParser>.fromOpaque(ctx!).takeUnretainedValue()
+            guard parser.failure == nil else { return }
+            parser.handler?.characters(UnsafeBufferPointer(start: chars, count: Int(length)))
         }
         sax.cdataBlock = sax.characters
         sax.entityDecl = { ctx, name, _, _, _, _ in

@@ -4,8 +4,10 @@ import SafetyCore
 /// the mapping's record path. Names are matched by namespace URI and local name, never by prefix.
 ///
 /// Safety: network access is off, entities are never substituted and a document that declares
-/// any entity is refused; libxml2's own depth and text limits stay on. Not well-formed input
-/// fails with the first error's line and column, and the caller publishes nothing from it.
+/// any entity is refused; elements nest at most `XMLEventParser.maxDepth` deep, libxml2's text limits
+/// stay on. Not well-formed input fails with the first error's line and column, a root element
+/// other than the mapping's fails naming both, and the caller publishes nothing from either.
+/// A record whose text exceeds `maxTextBytes` is rejected on its own; reading goes on.
 public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
     typealias Name = XMLName
     struct KeyPath { var elements: [Name]; var attribute: Name? }
@@ -24,6 +26,8 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
     private var queue: [DecodedItem] = []
     private var recordNumber = 0
     private var recordLine = 0
+    private var recordTooLarge = false
+    private var sawBytes = false
 
     public init(layout: DepartmentMapping.XMLLayout, sourceKeys: [String], file: String, member: String?,
                 maxTextBytes: Int = 1 << 20) throws {
@@ -60,6 +64,10 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
     private func fail(_ problem: IngestFailure) { parser?.fail(problem) }
 
     func startElement(_ name: Name, _ attributes: [(Name, String)]) {
+        if stack.isEmpty, let root = recordPath.first, name != root {
+            fail(.unexpectedRoot(file: file, member: member, found: XMLRecordDecoder.display(name), expected: XMLRecordDecoder.display(root)))
+            return
+        }
         stack.append(name)
         let relative: ArraySlice<Name>
         if let depth = recordDepth {
@@ -68,6 +76,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             recordDepth = stack.count - 1
             recordNumber += 1
             recordLine = currentLine
+            recordTooLarge = false
             values = Array(repeating: nil, count: keys.count)
             relative = []
         } else {
@@ -86,15 +95,18 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
     }
 
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let slots = textSlots.last, !slots.isEmpty else { return }
+        guard !stack.isEmpty, let slots = textSlots.last, !slots.isEmpty, !recordTooLarge else { return }
         if textBuffers[textBuffers.count - 1].count + bytes.count > maxTextBytes {
-            fail(.recordTooLarge(file: file, member: member, line: currentLine, limitBytes: maxTextBytes))
+            // The record is rejected at its end; its text is dropped so memory stays bounded.
+            recordTooLarge = true
+            for index in textBuffers.indices { textBuffers[index] = [] }
             return
         }
         textBuffers[textBuffers.count - 1].append(contentsOf: bytes)
     }
 
     func endElement() {
+        guard !stack.isEmpty else { return }  // the root was refused
         defer { stack.removeLast() }
         guard let depth = recordDepth else { return }
         let slots = textSlots.removeLast()
@@ -106,8 +118,17 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         if stack.count - 1 == depth {
             recordDepth = nil
             let position = SourcePosition(file: file, member: member, line: recordLine, record: recordNumber)
-            queue.append(.record(RawRecord(position: position, values: values)))
+            if recordTooLarge {
+                queue.append(.rejection(Rejection(position: position, field: "", value: "", reason: .recordTooLarge(limitBytes: maxTextBytes))))
+            } else {
+                queue.append(.record(RawRecord(position: position, values: values)))
+            }
         }
+    }
+
+    /// `prefix:local` is not known here; the namespace in braces where there is one.
+    static func display(_ name: Name) -> String {
+        name.uri.isEmpty ? name.local : "{\(name.uri)}\(name.local)"
     }
 
     private func drain() -> [DecodedItem] {
@@ -116,11 +137,13 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
     }
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
+        if !chunk.isEmpty { sawBytes = true }
         try parser!.feed(chunk)
         return drain()
     }
 
     public func finish() throws -> [DecodedItem] {
+        if !sawBytes { throw IngestFailure.emptyExport(file: file, member: member, what: "0 bytes of XML") }
         try parser!.finish()
         return drain()
     }

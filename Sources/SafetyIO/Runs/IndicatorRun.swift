@@ -209,6 +209,9 @@ public enum CSVFile {
         var reader = CSVReader()
         func handle(_ rows: [CSVRow]) throws {
             for row in rows where !row.isBlank {
+                if let problem = row.problem {
+                    throw IngestFailure.corruptNormalizedData(message: "\(path):\(row.line): \(problem)")
+                }
                 try body(row.fields.map { String(decoding: $0, as: UTF8.self) }, row.line)
             }
         }

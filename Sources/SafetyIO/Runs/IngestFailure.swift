@@ -21,6 +21,11 @@ public enum IngestFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case unclosedQuote(file: String, member: String?, line: Int)
     case invalidEncoding(file: String, member: String?, byteOffset: Int, encoding: String)
     case missingColumn(file: String, member: String?, column: String, header: [String])
+    case ambiguousColumn(file: String, member: String?, column: String, positions: [Int])
+    case emptyExport(file: String, member: String?, what: String)
+    case unexpectedRoot(file: String, member: String?, found: String, expected: String)
+    case tooDeep(file: String, member: String?, line: Int, limit: Int)
+    case nestedArchivesOnly(file: String, members: [String])
     case noMapping(file: String)
     case rejectRateExceeded(file: String, rejected: Int, read: Int, limit: Double)
     case corruptNormalizedData(message: String)
@@ -50,6 +55,15 @@ public enum IngestFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .unclosedQuote(let file, let member, let line): "\(IngestFailure.place(file, member)):\(line): quoted field starting here is never closed; fix the quote and export again"
         case .invalidEncoding(let file, let member, let offset, let encoding): "\(IngestFailure.place(file, member)): byte \(offset) is not valid \(encoding); check the mapping's encoding"
         case .missingColumn(let file, let member, let column, let header): "\(IngestFailure.place(file, member)):1: column \"\(column)\" not found; header has: \(header.joined(separator: ", "))"
+        case .ambiguousColumn(let file, let member, let column, let positions):
+            "\(IngestFailure.place(file, member)): the header has \(positions.count) columns named \"\(column)\" (columns \(positions.map(String.init).joined(separator: " and "))); say which one the mapping means: "
+                + (1...positions.count).map { "\"\(column)#\($0)\" (column \(positions[$0 - 1]))" }.joined(separator: " or ")
+        case .emptyExport(let file, let member, let what): "\(IngestFailure.place(file, member)): the export is empty (\(what)); nothing was read from it: ask the department to export it again"
+        case .unexpectedRoot(let file, let member, let found, let expected):
+            "\(IngestFailure.place(file, member)): XML root element is <\(found)>, the mapping expects <\(expected)>; this is not the department's export (another format, or an error page saved as XML)"
+        case .tooDeep(let file, let member, let line, let limit): "\(IngestFailure.place(file, member)):\(line): XML nests elements more than \(limit) deep (limit); refused"
+        case .nestedArchivesOnly(let file, let members):
+            "\(file): the archive holds only other archives (\(members.joined(separator: ", "))); nested archives are not read: unpack them and send their exports, or an archive of the exports themselves"
         case .noMapping(let file): "\(file): no export rule of the pipeline matches this file name; add one under exports"
         case .rejectRateExceeded(let file, let rejected, let read, let limit): "\(file): \(rejected) of \(read) records rejected, over the pipeline's limit of \(limit * 100)%; see rejects.csv"
         case .corruptNormalizedData(let message): "normalized data is not as written: \(message); re-run the ingest"
@@ -61,7 +75,7 @@ public enum IngestFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var exitStatus: ExitStatus {
         switch self {
         case .unreadable: .inputUnreadable
-        case .configuration, .noMapping, .missingColumn, .noMatchingMembers: .configuration
+        case .configuration, .noMapping, .missingColumn, .ambiguousColumn, .noMatchingMembers: .configuration
         case .rejectRateExceeded: .rejectsOverThreshold
         case .outputNotWritable: .outputNotWritable
         default: .inputNotTrustworthy

@@ -85,6 +85,9 @@ public struct IngestRun {
         let limits = pipeline.config.limits
         var ids = DuplicateIDs(enabled: limits.checkDuplicateIDs, kind: mapping.kind)
         let (opened, file) = try ExportOpener.open(path: exportPath, display: fileName, maxInflatedBytes: limits.maxInflatedBytes)
+        if opened.isGzip, !ExportOpener.hasGzipName(fileName) {
+            summary.notes.append("\(fileName): gzip data under a name without .gz; read decompressed")
+        }
         // Records are mapped on every core and committed here in input order (OrderedMapping).
         let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate, identities: ids.enabled) { item, batch in
             switch item {
@@ -141,7 +144,9 @@ public struct IngestRun {
             try decoder.finishRows()
             summary.notes.append(contentsOf: archive.notes)
         } else if let pattern = mapping.members {
+            var seen: [String] = []
             func selected(_ name: String) -> Bool {
+                seen.append(name)
                 let base = name.split(separator: "/").last.map(String.init) ?? name
                 guard Glob.matches(pattern, name) || Glob.matches(pattern, base) else {
                     summary.notes.append("\(fileName):\(name): skipped (does not match \(pattern))")
@@ -169,7 +174,12 @@ public struct IngestRun {
                 }
                 summary.notes.append(contentsOf: tar.notes)
             }
-            if summary.members.isEmpty { throw IngestFailure.noMatchingMembers(file: fileName, pattern: pattern) }
+            if summary.members.isEmpty {
+                // An archive of archives fails on what it holds, not on the mapping's pattern.
+                let nested = seen.filter(ExportOpener.isArchiveName)
+                if !nested.isEmpty && nested.count == seen.count { throw IngestFailure.nestedArchivesOnly(file: fileName, members: nested) }
+                throw IngestFailure.noMatchingMembers(file: fileName, pattern: pattern)
+            }
         } else {
             if ZipReader.hasMagic(magic) {
                 throw IngestFailure.configuration(file: fileName, problems: [
@@ -223,12 +233,28 @@ public enum ExportOpener {
         let file = try FileByteSource(path: path)
         let raw = PeekableSource(file)
         let magic = try raw.peek(2)
+        if magic.isEmpty { throw IngestFailure.emptyExport(file: display, member: nil, what: "0 bytes") }
         if GzipByteSource.hasMagic(magic) {
-            return (PeekableSource(try GzipByteSource(raw, file: display, maxOutputBytes: maxInflatedBytes)), file)
+            let inflated = PeekableSource(try GzipByteSource(raw, file: display, maxOutputBytes: maxInflatedBytes))
+            inflated.isGzip = true
+            if try inflated.peek(1).isEmpty {
+                throw IngestFailure.emptyExport(file: display, member: nil, what: "gzip data that decompresses to 0 bytes")
+            }
+            return (inflated, file)
         }
-        let lower = display.lowercased()
-        if lower.hasSuffix(".gz") || lower.hasSuffix(".tgz") { throw IngestFailure.notGzip(file: display) }
+        if hasGzipName(display) { throw IngestFailure.notGzip(file: display) }
         return (raw, file)
+    }
+
+    static func hasGzipName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.hasSuffix(".gz") || lower.hasSuffix(".tgz")
+    }
+
+    /// Names of archive members that are archives themselves (not read: one level only).
+    static func isArchiveName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return [".zip", ".tar", ".gz", ".tgz", ".rar", ".7z", ".bz2", ".xz"].contains { lower.hasSuffix($0) }
     }
 
     public static func decode(_ source: ByteSource, mapping: DepartmentMapping, mapper: RecordMapper, file: String,
