@@ -183,12 +183,15 @@ def code_list(name):
 
 
 def ensure(module):
+    """The peer's version, installed from PyPI when missing (DuckDB must be there; polars when it can be)."""
     try:
         return __import__(module).__version__
     except ImportError:
-        if module != "duckdb":
+        install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", module])
+        if install.returncode != 0:
+            if module == "duckdb":
+                sys.exit("bench needs DuckDB: pip install duckdb")
             return None
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "duckdb"])
         return __import__(module).__version__
 
 
