@@ -58,8 +58,7 @@ public enum SQLiteExport {
             for (name, fields) in resources {
                 try database.load(table: name, fields: fields, csv: normalized + "/" + name + ".csv")
             }
-            let numeric: Set<String> = ["value", "previous_value", "change", "change_pct", "prior_value", "prior_change", "prior_change_pct"]
-            try database.load(table: "indicators", fields: IndicatorRow.columns.map { ($0, numeric.contains($0) ? "number" : "string") },
+            try database.load(table: "indicators", fields: IndicatorRow.columns.map { ($0, IndicatorRow.numericColumns.contains($0) ? "number" : "string") },
                               rows: table.rows.map(\.fields))
             for (name, sql) in views { try database.exec("CREATE VIEW \(name) AS \(sql)") }
             try database.exec("COMMIT")

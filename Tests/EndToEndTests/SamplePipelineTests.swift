@@ -34,6 +34,43 @@ struct SamplePipelineTests {
         return (row.fields[v], row.fields[v + 1], row.fields[v + 2])
     }
 
+    /// The fire brigade does not export minor injuries: its fires leave the 全口径 sum with a
+    /// count of unknowns and no change, and indicators.json says so.
+    @Test func minorInjuriesTheFireBrigadeDoesNotExportAreUnknownNotZero() throws {
+        let run = try Self.sample.get()
+        let table = try IndicatorRun.readTable(csvPath: run.out + "/indicators.csv")
+        let row = try #require(table.row(.minorInjuries, period: "2020-YTD-10", breakdown: Breakdown.all.inFullScope))
+        #expect(row.unknownRecords > 0 && row.change.change == nil)
+        let other = try #require(table.row(.minorInjuries, period: "2020-YTD-10", breakdown: Breakdown.sector("其他").inFullScope))
+        #expect(other.value == nil, "only fires in 其他: unknown, not 0")
+        let json = try String(contentsOfFile: run.out + "/indicators.json", encoding: .utf8)
+        #expect(json.contains("minor_injuries, 2020-YTD-10 (全口径): \(row.unknownRecords) records with the figure unknown are not in the sum"))
+        let accidents = try String(contentsOfFile: run.out + "/normalized/accident.csv", encoding: .utf8)
+        #expect(accidents.contains(",消防大队,") && accidents.split(separator: "\n").contains { $0.contains(",消防大队,") && $0.contains(",,") })
+    }
+
+    /// 住建局 and 市场监管局 sent 2020 only: last year's hazards and enforcement are not known, so
+    /// they are left empty with a note, never compared as 0; the year 2020, covered to early
+    /// November, keeps its values without a change.
+    @Test func whatTheExportsDoNotCoverIsLeftEmptyWithANote() throws {
+        let run = try Self.sample.get()
+        let table = try IndicatorRun.readTable(csvPath: run.out + "/indicators.csv")
+        let hazards = try #require(table.row(.hazardsIdentified, period: "2020-YTD-10"))
+        #expect(hazards.value != nil && hazards.previousValue == nil && hazards.change.change == nil)
+        #expect(table.row(.finesWanYuan, period: "百日除患铸安")?.previousValue == nil)
+        let own = try #require(table.row(.hazardsIdentified, period: "2020-YTD-10", breakdown: Breakdown(.source, "应急管理局")))
+        #expect(own.previousValue != nil && own.change.change != nil, "应急管理局 exported 2019 too")
+        let year = try #require(table.row(.accidents, period: "2020"))
+        #expect(year.value != nil && year.previousValue != nil && year.change.change == nil)
+        let json = try String(contentsOfFile: run.out + "/indicators.json", encoding: .utf8)
+        #expect(json.contains("hazard, 2020-YTD-10, same period last year 2019-01-01…2019-10-31: no export of 住建局 covers it"))
+        #expect(json.contains("accident, 2020, 2020-01-01…2020-12-31: covered only in part by the exports of"))
+        let coverage = try String(contentsOfFile: run.out + "/normalized/coverage.csv", encoding: .utf8)
+        #expect(coverage.contains("住建局,hazard,2020-01-01,2020-11-05,zhujian-hazards-2020-20201105.csv"))
+        let summary = try String(contentsOfFile: run.out + "/ingest/zhujian-hazards-2020-20201105.csv/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"covers_start\": \"2020-01-01\"") && summary.contains("\"covers_end\": \"2020-11-05\""))
+    }
+
     @Test func makeReproducesTheSeedFigures() throws {
         let run = try Self.sample.get()
         #expect(run.status == 0, "make failed:\n\(run.output)")

@@ -9,9 +9,9 @@ enum Build {
     }
 
     static func accident(_ day: String, sector: String = "道路交通运输", region: String = "明光街道", deaths: Int = 0,
-                         serious: Int = 0, lossFen: Int64 = 0, id: String = "A") -> NormalizedRecord {
+                         serious: Int = 0, lossFen: Int64? = 0, minor: Int? = 0, id: String = "A") -> NormalizedRecord {
         .accident(AccidentRecord(id: id, provenance: provenance(), date: date(day), region: region, sector: sector,
-                                 deaths: deaths, seriousInjuries: serious, minorInjuries: 0, directLossFen: lossFen))
+                                 deaths: deaths, seriousInjuries: serious, minorInjuries: minor, directLossFen: lossFen))
     }
 
     static func hazard(_ found: String, rectified: String? = nil, major: Bool = false, listed: Bool = false,
@@ -21,7 +21,7 @@ enum Build {
                              deadline: nil, listed: listed, listingBatch: batch))
     }
 
-    static func enforcement(_ day: String, _ action: EnforcementAction, fineFen: Int64 = 0) -> NormalizedRecord {
+    static func enforcement(_ day: String, _ action: EnforcementAction, fineFen: Int64? = 0) -> NormalizedRecord {
         .enforcement(EnforcementRecord(id: "E", provenance: provenance(), date: date(day), region: "明光街道",
                                        sector: "商贸制造", enterprise: "某公司", action: action, fineFen: fineFen))
     }

@@ -82,6 +82,51 @@ struct BulletinTemplateTests {
         #expect(text.contains("（一）“百日除患铸安”（2020年7月20日至2020年10月27日）。期间，"))
     }
 
+    /// A sum with figures unknown is never printed as complete; with none known it says 不详, never 0.
+    @Test func sumsWithUnknownFiguresSaySo() throws {
+        let text = try bulletin([Build.accident("2020-10-03", deaths: 1, lossFen: 1_000_000), Build.accident("2020-10-04", lossFen: nil),
+                                 Build.enforcement("2020-10-08", .fine, fineFen: 500_000), Build.enforcement("2020-10-09", .fine, fineFen: nil)],
+                                period: "2020-10")
+        #expect(text.contains("直接经济损失1万元（其中1起事故损失未报，未计入）"), "\(text)")
+        #expect(text.contains("实施行政处罚罚款0.5万元（其中1起罚款金额未报，未计入）"), "\(text)")
+        let none = try bulletin([Build.accident("2020-10-04", lossFen: nil), Build.enforcement("2020-10-09", .fine, fineFen: nil)],
+                                period: "2020-10")
+        #expect(none.contains("直接经济损失不详，较上年同期"), "\(none)")
+        #expect(none.contains("实施行政处罚罚款（金额未报）"), "\(none)")
+        #expect(!none.contains("直接经济损失0万元") && !none.contains("罚款0万元"))
+    }
+
+    /// Exports that do not reach last year, or reach this period only in part, are never worded as
+    /// a change; a department that sent nothing for the period is 不详, not 未发生.
+    @Test func gapsInTheExportsAreSaidNotCompared() throws {
+        func render(_ coverage: [Coverage.Entry], period: String? = nil) throws -> String {
+            var periods = try pipeline.reportingPeriods()
+            if let period { periods.append(try pipeline.period(named: period)) }
+            var accumulator = IndicatorAccumulator(periods: periods)
+            [Build.hazard("2020-10-03"), Build.hazard("2019-10-03"), Build.accident("2020-10-04", deaths: 1),
+             Build.accident("2019-10-04")].forEach { accumulator.add($0) }
+            accumulator.coverage = Coverage(coverage)
+            let table = accumulator.table(sectors: Build.sectors, regions: Build.regions,
+                                          expected: [.hazard: ["测试局"], .accident: ["测试局"]])
+            return try BulletinRenderer(directory: Self.templates).markdown(BulletinText(table: table, pipeline: pipeline), period: period)
+        }
+        func entry(_ kind: RecordKind, _ start: String, _ end: String) -> Coverage.Entry {
+            Coverage.Entry(source: "测试局", kind: kind, start: Build.date(start), end: Build.date(end))
+        }
+        let noLastYear = try render([entry(.hazard, "2020-01-01", "2020-11-05"), entry(.accident, "2019-01-01", "2020-11-05")], period: "2020-10")
+        #expect(noLastYear.contains("排查各类事故隐患1个，较上年同期无法比较（上年同期无数据）"))
+        #expect(!noLastYear.contains("隐患1个，较上年同期持平"))
+        #expect(noLastYear.contains("事故起数持平、死亡人数增加1人（上年同期为零）"), "accidents are covered both years")
+
+        let noAccidents = try render([entry(.hazard, "2019-01-01", "2020-11-05"), entry(.accident, "2019-01-01", "2019-12-31")], period: "2020-10")
+        #expect(noAccidents.contains("部分部门未报送本期事故数据，事故起数、死亡人数不详，不作同比。"))
+        #expect(!noAccidents.contains("未发生生产安全事故"), "an unknown count is never 未发生")
+        #expect(noAccidents.contains("道路交通运输业事故数据不全（部分部门未报送本期数据），起数不详。"))
+
+        let partYear = try render([entry(.hazard, "2019-01-01", "2020-11-05"), entry(.accident, "2019-01-01", "2020-11-05")], period: "2020")
+        #expect(partYear.contains("事故起数无法比较（本期数据不完整）"))
+    }
+
     @Test func plainTextDropsMarkdownMarks() {
         let text = BulletinRenderer.plainText("# 标题\n\n| 月份 | 起数 |\n|---|---:|\n| 7月 | 1 |\n- 一项\n")
         #expect(text == "标题\n\n月份\t起数\n7月\t1\n- 一项\n")

@@ -23,14 +23,34 @@ public struct BulletinText: Sendable {
         }
     }
 
+    /// This period's value (0 where the table has no row: no records either year); nil when unknown.
     private func pair(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> (Int64, Int64) {
-        guard let row = table.row(code, period: period, breakdown: breakdown) else { return (0, 0) }
-        return (row.value?.units ?? 0, row.previousValue?.units ?? 0)
+        let f = figure(code, period, breakdown)
+        return (f.now ?? 0, f.before ?? 0)
     }
 
-    private func decimal(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> (ExactDecimal, ExactDecimal) {
+    /// A count with last year's and whether they compare, as the table says (no row: 0 and 0).
+    func figure(_ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> Figure {
+        guard let row = table.row(code, period: period, breakdown: breakdown) else { return Figure(now: 0, before: 0) }
+        return Figure(now: row.value?.units, before: row.previousValue?.units,
+                      comparable: row.value == nil || row.previousValue == nil || row.change.change != nil)
+    }
+
+    private func lastYearsLoss(_ period: String, _ breakdown: Breakdown) -> String {
+        guard let row = table.row(.directLossWanYuan, period: period, breakdown: breakdown) else { return "0" }
+        return row.previousValue?.description ?? Figure.noData
+    }
+
+    /// A sum departments may not know in full, for the template: `<key>` the known sum,
+    /// `<key>_known` (false when every record's figure is unknown: say 不详, never 0),
+    /// `<key>_partial` and `<key>_unknown` (how many records' figures are missing from the sum),
+    /// `has_<key>` when there is anything to say (a sum above zero, or an unknown).
+    private func sum(_ key: String, _ code: IndicatorCode, _ period: String, _ breakdown: Breakdown = .all) -> [String: Any] {
         let row = table.row(code, period: period, breakdown: breakdown)
-        return (row?.value ?? ExactDecimal(integer: 0), row?.previousValue ?? ExactDecimal(integer: 0))
+        let value = row?.value, unknown = row?.unknownRecords ?? 0
+        return [key: (value ?? ExactDecimal(integer: 0)).description, key + "_known": value != nil,
+                key + "_partial": value != nil && unknown > 0, key + "_unknown": String(unknown),
+                "has_" + key: !(value?.isZero ?? true) || unknown > 0]
     }
 
     /// `截至10月底`, `2020年10月`, `2020年第三季度`, `2020年`, or the campaign's name with 期间.
@@ -51,19 +71,20 @@ public struct BulletinText: Sendable {
         labels.count > 1 ? labels.dropLast().joined(separator: "、") + "及" + labels.last! : labels.joined()
     }
 
-    /// Counts with their change words: `accidents`, `accidents_previous`, `accidents_change`, …
+    /// Counts with their change words: `accidents`, `accidents_previous`, `accidents_change`, …;
+    /// `any` when a count is above zero or unknown, `known` when every count is known (a template
+    /// says 不详 rather than 未发生 when it is not).
     private func counts(_ period: String, _ breakdown: Breakdown, _ items: [(String, IndicatorCode, String)]) -> [String: Any] {
         var out: [String: Any] = [:]
-        var any = false
+        var any = false, known = true
         for (key, code, unit) in items {
-            let (now, before) = pair(code, period, breakdown)
-            out[key] = String(now)
-            out[key + "_previous"] = String(before)
-            out[key + "_change"] = YearOverYearChange.words(current: now, previous: before, unit: unit)
-            out[key + "_rose"] = now > before
-            any = any || now > 0
+            let f = figure(code, period, breakdown)
+            out.merge(f.context(key, unit: unit)) { $1 }
+            any = any || (f.now ?? 1) > 0
+            known = known && (f.now != nil || code.canBeUnknown)
         }
         out["any"] = any
+        out["known"] = known
         return out
     }
 
@@ -74,10 +95,10 @@ public struct BulletinText: Sendable {
 
     private func casualties(_ period: String, _ breakdown: Breakdown) -> [String: Any] {
         var out = counts(period, breakdown, BulletinText.casualties)
-        let (loss, lossBefore) = decimal(.directLossWanYuan, period, breakdown)
-        out["direct_loss"] = loss.description
-        out["direct_loss_previous"] = lossBefore.description
-        out["has_loss"] = !loss.isZero
+        out.merge(sum("loss", .directLossWanYuan, period, breakdown)) { $1 }
+        out["direct_loss"] = out["loss"]
+        out["direct_loss_previous"] = lastYearsLoss(period, breakdown)
+        out["minor_injuries_unknown"] = String(table.row(.minorInjuries, period: period, breakdown: breakdown)?.unknownRecords ?? 0)
         return out
     }
 
@@ -102,7 +123,7 @@ public struct BulletinText: Sendable {
         c.merge(overview(p)) { $1 }
         let sectors = pipeline.sectorList.entries.compactMap { entry -> [String: Any]? in
             var row = casualties(p, .sector(entry.name))
-            guard row["any"] as? Bool == true || pair(.accidents, p, .sector(entry.name)).1 > 0 else { return nil }
+            guard row["any"] as? Bool == true || (figure(.accidents, p, .sector(entry.name)).before ?? 1) > 0 else { return nil }
             row["label"] = entry.label
             return row
         }
@@ -147,21 +168,20 @@ public struct BulletinText: Sendable {
         f["label"] = focusEntry?.label ?? focus
         f["short_label"] = focusEntry?.shortLabel ?? focus
         var major = counts(p, .sector(focus), [("accidents", .majorAccidents, "起"), ("deaths", .majorAccidentDeaths, "人")])
-        major["any"] = pair(.majorAccidents, p, .sector(focus)).0 > 0
+        major["any"] = (figure(.majorAccidents, p, .sector(focus)).now ?? 0) > 0
         f["major"] = major
-        var full = casualties(p, Breakdown.sector(focus).inFullScope)
-        full["differs"] = pair(.accidents, p, Breakdown.sector(focus).inFullScope) != pair(.accidents, p, .sector(focus))
-            || pair(.deaths, p, Breakdown.sector(focus).inFullScope) != pair(.deaths, p, .sector(focus))
+        let inFull = Breakdown.sector(focus).inFullScope
+        var full = casualties(p, inFull)
+        full["differs"] = figure(.accidents, p, inFull) != figure(.accidents, p, .sector(focus))
+            || figure(.deaths, p, inFull) != figure(.deaths, p, .sector(focus))
         f["full_scope"] = full
 
-        let all = (pair(.accidents, p), pair(.deaths, p)), mine = (pair(.accidents, p, .sector(focus)), pair(.deaths, p, .sector(focus)))
-        let oa = (all.0.0 - mine.0.0, all.0.1 - mine.0.1), od = (all.1.0 - mine.1.0, all.1.1 - mine.1.1)
-        let others: [String: Any] = [
-            "list": BulletinText.list(pipeline.sectorList.entries.filter { $0.name != focus }.map(\.label)),
-            "any": oa.0 > 0, "accidents": String(oa.0), "deaths": String(od.0),
-            "accidents_change": YearOverYearChange.words(current: oa.0, previous: oa.1, unit: "起"),
-            "deaths_change": YearOverYearChange.words(current: od.0, previous: od.1, unit: "人"),
-        ]
+        let accidents = figure(.accidents, p) - figure(.accidents, p, .sector(focus))
+        let deaths = figure(.deaths, p) - figure(.deaths, p, .sector(focus))
+        var others: [String: Any] = ["list": BulletinText.list(pipeline.sectorList.entries.filter { $0.name != focus }.map(\.label)),
+                                     "any": (accidents.now ?? 1) > 0, "known": accidents.now != nil && deaths.now != nil]
+        others.merge(accidents.context("accidents", unit: "起")) { $1 }
+        others.merge(deaths.context("deaths", unit: "人")) { $1 }
         let unknown = pair(.accidentsScopeUnknown, p, Breakdown.all.inFullScope).0
         return ["focus": f, "others": others, "scope_unknown": ["any": unknown > 0, "accidents": String(unknown)] as [String: Any]]
     }
@@ -172,6 +192,7 @@ public struct BulletinText: Sendable {
         let groups = pair(.inspectionGroups, p).0, inspected = pair(.enterprisesInspected, p).0
         let inspection: [String: Any] = ["any": inspected > 0, "groups": String(groups), "enterprises": String(inspected)]
 
+        let foundFigure = figure(.hazardsIdentified, p)
         let found = pair(.hazardsIdentified, p), fixed = pair(.hazardsRectified, p)
         let rate = table.row(.rectificationRate, period: p)?.value?.fixed(1) ?? ""
         let major = pair(.majorHazards, p).0, majorFixed = pair(.majorHazardsRectified, p).0
@@ -179,7 +200,7 @@ public struct BulletinText: Sendable {
         let hazards: [String: Any] = [
             "any": found.0 > 0, "identified": String(found.0), "rectified": String(fixed.0), "rate": rate,
             "rate_with_counts": rate.isEmpty ? "" : "\(rate)%（\(fixed.0)/\(found.0)）",
-            "identified_change": YearOverYearChange.words(current: found.0, previous: found.1, unit: "个"),
+            "identified_change": foundFigure.words("个"), "known": foundFigure.now != nil,
             "has_major": major > 0, "major": String(major), "major_rectified": String(majorFixed),
             "has_overdue": overdue > 0, "overdue": String(overdue),
         ]
@@ -191,17 +212,16 @@ public struct BulletinText: Sendable {
             let n = pair(code, p).0
             if n > 0 { actions.append(words.replacingPercent(with: String(n))) }
         }
-        let fines = decimal(.finesWanYuan, p).0
         let enforcement: [String: Any] = [
             "any": violations > 0, "violations": String(violations), "has_actions": !actions.isEmpty,
-            "actions": actions.joined(separator: "、"), "has_fines": !fines.isZero, "fines": fines.description,
-        ]
+            "actions": actions.joined(separator: "、"),
+        ].merging(sum("fines", .finesWanYuan, p)) { $1 }
 
         let drills = pair(.drills, p).0, cityWide = pair(.cityWideDrills, p).0
         let drill: [String: Any] = [
             "any": drills > 0, "drills": String(drills), "participants": String(pair(.drillParticipants, p).0),
-            "funds": decimal(.drillFundsWanYuan, p).0.description, "has_city_wide": cityWide > 0, "city_wide": String(cityWide),
-        ]
+            "has_city_wide": cityWide > 0, "city_wide": String(cityWide),
+        ].merging(sum("funds", .drillFundsWanYuan, p)) { $1 }
         return ["any": inspected > 0 || found.0 > 0 || violations > 0 || drills > 0,
                 "inspection": inspection, "hazards": hazards, "enforcement": enforcement, "drills": drill]
     }
@@ -221,15 +241,51 @@ public struct BulletinText: Sendable {
     /// three, largest increase first, ties in code-list order.
     func rising(_ p: String, dimension: Breakdown.Dimension, names: CodeList) -> [[String: Any]] {
         let rows = names.entries.enumerated().compactMap { index, entry -> (Int64, Int, [String: Any])? in
-            let (now, before) = pair(.accidents, p, Breakdown(dimension, entry.name))
-            guard now > before else { return nil }
-            let deaths = pair(.deaths, p, Breakdown(dimension, entry.name))
-            return (now - before, index, ["label": entry.label, "accidents": String(now),
-                                          "accidents_change": YearOverYearChange.words(current: now, previous: before, unit: "起"),
-                                          "deaths": String(deaths.0),
-                                          "deaths_change": YearOverYearChange.words(current: deaths.0, previous: deaths.1, unit: "人")])
+            let accidents = figure(.accidents, p, Breakdown(dimension, entry.name))
+            guard accidents.rose, let now = accidents.now, let before = accidents.before else { return nil }
+            var row: [String: Any] = ["label": entry.label]
+            row.merge(accidents.context("accidents", unit: "起")) { $1 }
+            row.merge(figure(.deaths, p, Breakdown(dimension, entry.name)).context("deaths", unit: "人")) { $1 }
+            return (now - before, index, row)
         }
         return rows.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }.prefix(3).map(\.2)
+    }
+}
+
+/// A count as the bulletin words it: this period's, the same period's last year, and whether
+/// the two compare. A count the exports do not cover is 不详, a last year they do not cover is
+/// 无数据, and neither is ever compared as if it were 0.
+struct Figure: Hashable {
+    var now: Int64?
+    var before: Int64?
+    /// False when both are known but the exports cover this period only in part.
+    var comparable = true
+
+    static let noData = "无数据"
+
+    /// 增加3起 / 减少5人 / 持平, or why there is no comparison.
+    func words(_ unit: String) -> String {
+        guard let now else { return "无法比较（本期数据不详）" }
+        guard let before else { return "无法比较（上年同期无数据）" }
+        guard comparable else { return "无法比较（本期数据不完整）" }
+        return YearOverYearChange.words(current: now, previous: before, unit: unit)
+    }
+
+    var rose: Bool {
+        guard comparable, let now, let before else { return false }
+        return now > before
+    }
+
+    /// `<key>`, `<key>_previous`, `<key>_change`, `<key>_rose` for a template.
+    func context(_ key: String, unit: String) -> [String: Any] {
+        [key: now.map(String.init) ?? "不详", key + "_previous": before.map(String.init) ?? Figure.noData,
+         key + "_change": words(unit), key + "_rose": rose]
+    }
+
+    /// The part not in `other`: unknown where either is.
+    static func - (a: Figure, b: Figure) -> Figure {
+        Figure(now: a.now.flatMap { x in b.now.map { x - $0 } }, before: a.before.flatMap { x in b.before.map { x - $0 } },
+               comparable: a.comparable && b.comparable)
     }
 }
 

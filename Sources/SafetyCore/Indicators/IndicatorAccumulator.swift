@@ -9,6 +9,8 @@ public struct IndicatorAccumulator: Sendable, Codable {
     /// Sector → the sector groups it belongs to (工矿商贸).
     public let sectorGroups: [String: [String]]
     public private(set) var cells: [Cell: Tally] = [:]
+    /// What the exports behind these records cover (empty: not known, nothing checked).
+    public var coverage = Coverage()
 
     public struct Cell: Hashable, Sendable, Codable {
         public var window: Int
@@ -22,7 +24,7 @@ public struct IndicatorAccumulator: Sendable, Codable {
         self.sectorGroups = sectorGroups
     }
 
-    func window(_ index: Int) -> ReportingPeriod? {
+    public func window(_ index: Int) -> ReportingPeriod? {
         let period = periods[index / 3]
         switch Role(rawValue: index % 3)! {
         case .current: return period
@@ -63,12 +65,24 @@ public struct IndicatorAccumulator: Sendable, Codable {
             throw MappingProblem("partial aggregates were computed over different periods or sector groups")
         }
         cells.merge(other.cells) { var a = $0; a.merge($1); return a }
+        coverage.merge(other.coverage)
+    }
+
+    /// How far the exports reach into window `index` for `kind` under `breakdown`: a source's own
+    /// row asks its exports; every other row asks every department expected to export the kind.
+    public func coverageState(window index: Int, kind: RecordKind, breakdown: Breakdown,
+                              expected: [RecordKind: [String]]) -> Coverage.State {
+        guard !coverage.isEmpty, let sources = expected[kind], !sources.isEmpty, let window = window(index) else { return .full }
+        return coverage.state(of: kind, from: window.start, to: window.end,
+                              sources: breakdown.dimension == .source ? [breakdown.key] : sources)
     }
 
     /// The table: for the total, every indicator; for a breakdown, the indicators of the kinds
     /// it has records of; relative indicators for the total (and GDP-relative deaths per region).
+    /// `expected` names, per kind, the departments whose exports the figures need (from the
+    /// pipeline's export rules); with `coverage` it decides which figures are left empty.
     public func table(sectors: CodeList, regions: CodeList, relative: RelativeRules = RelativeRules(),
-                      rounding: RoundingMode = .halfUp) -> IndicatorTable {
+                      rounding: RoundingMode = .halfUp, expected: [RecordKind: [String]] = [:]) -> IndicatorTable {
         var rows: [IndicatorRow] = []
         let sectorOrder = Dictionary(uniqueKeysWithValues: sectors.names.enumerated().map { ($1, $0) })
         let regionOrder = Dictionary(uniqueKeysWithValues: regions.names.enumerated().map { ($1, $0) })
@@ -86,6 +100,25 @@ public struct IndicatorAccumulator: Sendable, Codable {
             for breakdown in present.sorted(by: { rank($0) < rank($1) }) {
                 let tallies = (0..<3).map { cells[Cell(window: 3 * p + $0, breakdown: breakdown)] }
                 let hasPrior = period.priorPeriod != nil
+                var states: [RecordKind: [Coverage.State]] = [:]
+                func state(_ kind: RecordKind) -> [Coverage.State] {
+                    if let known = states[kind] { return known }
+                    let s = (0..<3).map { coverageState(window: 3 * p + $0, kind: kind, breakdown: breakdown, expected: expected) }
+                    states[kind] = s
+                    return s
+                }
+                // Values as the exports allow: nothing where a department sent nothing for the period,
+                // no comparison period unless covered in full, no change where the period is covered in part.
+                func row(_ code: IndicatorCode, grade: SeverityGrade? = nil, _ v: (ExactDecimal?, ExactDecimal?, ExactDecimal?),
+                         unknown: (Int64, Int64, Int64) = (0, 0, 0)) -> IndicatorRow {
+                    let s = state(code.kind)
+                    let current: ExactDecimal? = if case .none = s[0] { nil } else { v.0 }
+                    var comparable = true
+                    if case .partial = s[0] { comparable = false }
+                    return IndicatorRow(code: code, period: period, breakdown: breakdown, grade: grade, value: current,
+                                        previousValue: s[1] == .full ? v.1 : nil, priorValue: s[2] == .full ? v.2 : nil,
+                                        unknown: unknown, comparable: comparable, rounding: rounding)
+                }
                 func values(_ read: (Tally) -> ExactDecimal?) -> (ExactDecimal?, ExactDecimal?, ExactDecimal?) {
                     (read(tallies[0] ?? Tally()), read(tallies[1] ?? Tally()), hasPrior ? read(tallies[2] ?? Tally()) : nil)
                 }
@@ -94,19 +127,15 @@ public struct IndicatorAccumulator: Sendable, Codable {
                     if code.isRelative {
                         guard !breakdown.fullScope else { continue }
                         guard breakdown == .all || (breakdown.dimension == .region && code == .deathsPer100mGDP) else { continue }
-                        let (current, previous, prior) = relativeValues(code, period: p, breakdown: breakdown, rules: relative, rounding: rounding)
-                        rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown,
-                                                 value: current, previousValue: previous, priorValue: prior, rounding: rounding))
+                        rows.append(row(code, relativeValues(code, period: p, breakdown: breakdown, rules: relative, rounding: rounding)))
                     } else if code == .accidentsByGrade {
                         for grade in SeverityGrade.allCases {
-                            let v = values { ExactDecimal(integer: $0.accidentsByGrade[grade] ?? 0) }
-                            rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown, grade: grade,
-                                                     value: v.0, previousValue: v.1, priorValue: v.2, rounding: rounding))
+                            rows.append(row(code, grade: grade, values { ExactDecimal(integer: $0.accidentsByGrade[grade] ?? 0) }))
                         }
                     } else {
-                        let v = values { $0.value(code, rounding: rounding) }
-                        rows.append(IndicatorRow(code: code, period: period, breakdown: breakdown,
-                                                 value: v.0, previousValue: v.1, priorValue: v.2, rounding: rounding))
+                        let unknown = tallies.map { $0?.unknown(code).unknown ?? 0 }
+                        rows.append(row(code, values { $0.value(code, rounding: rounding) },
+                                        unknown: (unknown[0], unknown[1], hasPrior ? unknown[2] : 0)))
                     }
                 }
             }

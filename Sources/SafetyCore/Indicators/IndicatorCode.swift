@@ -91,6 +91,12 @@ public enum IndicatorCode: String, Sendable, Hashable, CaseIterable, Codable {
     /// A rate or ratio: its change has no change_pct, and rates change in percentage points.
     public var isRate: Bool { self == .rectificationRate || isRelative }
 
+    /// A sum of a figure departments may not know or export (`RecordSchema.unknowable`): its
+    /// rows say how many records' figures are unknown, and it is empty when all are.
+    public var canBeUnknown: Bool {
+        self == .minorInjuries || self == .directLossWanYuan || self == .finesWanYuan || self == .drillFundsWanYuan
+    }
+
     /// Relative to a denominator from the pipeline's reference data; shown for the total and regions.
     public var isRelative: Bool {
         self == .deathsPer100mGDP || self == .deathsPer100kWorkers || self == .roadDeathsPer10kVehicles

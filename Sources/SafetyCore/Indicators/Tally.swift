@@ -19,6 +19,9 @@ public struct Tally: Sendable, Hashable, Codable {
     public var inspectionGroups: Set<String> = []
     public var enterprisesInspected: Int64 = 0
     public var drills: Int64 = 0, drillParticipants: Int64 = 0, drillFundsFen: Int64 = 0, cityWideDrills: Int64 = 0
+    /// Records whose figure is unknown (not exported, or left empty): the sums above hold the
+    /// known values only, and these say how many are missing from them.
+    public var minorInjuriesUnknown: Int64 = 0, directLossUnknown: Int64 = 0, fineUnknown: Int64 = 0, drillFundsUnknown: Int64 = 0
 
     public init() {}
 
@@ -41,6 +44,8 @@ public struct Tally: Sendable, Hashable, Codable {
         enterprisesInspected += other.enterprisesInspected
         drills += other.drills; drillParticipants += other.drillParticipants
         drillFundsFen += other.drillFundsFen; cityWideDrills += other.cityWideDrills
+        minorInjuriesUnknown += other.minorInjuriesUnknown; directLossUnknown += other.directLossUnknown
+        fineUnknown += other.fineUnknown; drillFundsUnknown += other.drillFundsUnknown
     }
 
     /// Adds a record that falls in a window ending on `windowEnd`.
@@ -52,11 +57,11 @@ public struct Tally: Sendable, Hashable, Codable {
     /// cells, and copying it out of its enum for each would cost more than the counting.
     public struct Contribution {
         enum Values {
-            case accident(deaths: Int64, serious: Int64, minor: Int64, lossFen: Int64, grade: SeverityGrade, scopeUnknown: Bool)
+            case accident(deaths: Int64, serious: Int64, minor: Int64?, lossFen: Int64?, grade: SeverityGrade, scopeUnknown: Bool)
             case hazard(rectified: LocalDate?, deadline: LocalDate?, major: Bool, listed: Bool, batch: String)
-            case enforcement(action: EnforcementAction, fineFen: Int64)
+            case enforcement(action: EnforcementAction, fineFen: Int64?)
             case inspection(group: String)
-            case drill(participants: Int64, fundsFen: Int64, cityWide: Bool)
+            case drill(participants: Int64, fundsFen: Int64?, cityWide: Bool)
             case none
         }
         let kind: RecordKind
@@ -66,7 +71,7 @@ public struct Tally: Sendable, Hashable, Codable {
             kind = record.kind
             switch record {
             case .accident(let r):
-                values = .accident(deaths: Int64(r.deaths), serious: Int64(r.seriousInjuries), minor: Int64(r.minorInjuries),
+                values = .accident(deaths: Int64(r.deaths), serious: Int64(r.seriousInjuries), minor: r.minorInjuries.map(Int64.init),
                                    lossFen: r.directLossFen, grade: r.grade, scopeUnknown: r.scope == .unknown)
             case .hazard(let r):
                 values = .hazard(rectified: r.rectifiedDate, deadline: r.deadline, major: r.level == .major, listed: r.listed,
@@ -84,8 +89,9 @@ public struct Tally: Sendable, Hashable, Codable {
         switch record.values {
         case .accident(let d, let serious, let minor, let loss, let grade, let scopeUnknown):
             accidents += 1; deaths += d
-            seriousInjuries += serious; minorInjuries += minor
-            directLossFen += loss
+            seriousInjuries += serious
+            if let minor { minorInjuries += minor } else { minorInjuriesUnknown += 1 }
+            if let loss { directLossFen += loss } else { directLossUnknown += 1 }
             if scopeUnknown { accidentsScopeUnknown += 1 }
             accidentsByGrade[grade, default: 0] += 1
             if grade.isLargeOrAbove { majorAccidents += 1; majorAccidentDeaths += d }
@@ -102,7 +108,7 @@ public struct Tally: Sendable, Hashable, Codable {
             }
         case .enforcement(let action, let fine):
             actions[action, default: 0] += 1
-            fineFen += fine
+            if let fine { fineFen += fine } else { fineUnknown += 1 }
         case .inspection(let group):
             enterprisesInspected += 1
             inspectionGroups.insert(group)
@@ -110,14 +116,31 @@ public struct Tally: Sendable, Hashable, Codable {
             break
         case .drill(let participants, let funds, let cityWide):
             drills += 1; drillParticipants += participants
-            drillFundsFen += funds; cityWideDrills += cityWide ? 1 : 0
+            if let funds { drillFundsFen += funds } else { drillFundsUnknown += 1 }
+            cityWideDrills += cityWide ? 1 : 0
         }
     }
 
-    /// The indicator's value for this cell; nil for a rate with nothing to divide by, and for
-    /// indicators that need more than one cell (per grade, relative to a denominator).
+    /// How many of the records behind a sum have an unknown figure (0 for indicators that are
+    /// never unknown), and of how many records the sum is made.
+    public func unknown(_ code: IndicatorCode) -> (unknown: Int64, of: Int64) {
+        switch code {
+        case .minorInjuries: (minorInjuriesUnknown, accidents)
+        case .directLossWanYuan: (directLossUnknown, accidents)
+        case .finesWanYuan: (fineUnknown, records[.enforcement])
+        case .drillFundsWanYuan: (drillFundsUnknown, drills)
+        default: (0, 0)
+        }
+    }
+
+    /// The indicator's value for this cell; nil for a rate with nothing to divide by, for a sum
+    /// whose every record's figure is unknown (unknown is not zero), and for indicators that
+    /// need more than one cell (per grade, relative to a denominator). A sum with some figures
+    /// unknown is the sum of the known ones; `unknown(_:)` says how many are missing from it.
     public func value(_ code: IndicatorCode, rounding: RoundingMode = .halfUp) -> ExactDecimal? {
         func n(_ value: Int64) -> ExactDecimal { ExactDecimal(integer: value) }
+        let (missing, of) = unknown(code)
+        if missing > 0 && missing == of { return nil }
         switch code {
         case .accidents: return n(accidents)
         case .deaths: return n(deaths)

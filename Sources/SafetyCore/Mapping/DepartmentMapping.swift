@@ -69,8 +69,13 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         public var codes: String?
         /// Dates may arrive as Excel serial numbers (45000 = 2023-03-15), as XLSX-to-CSV exports leave them.
         public var excelSerialDates: Bool
+        /// The department does not export this figure: it is unknown for every record (empty in
+        /// the common format), never a made-up constant 0. Only for `RecordSchema.unknowable` fields.
+        public var notExported = false
 
-        enum CodingKeys: String, CodingKey { case from, constant, values, unit, codes, excelSerialDates = "excel_serial_dates" }
+        enum CodingKeys: String, CodingKey {
+            case from, constant, values, unit, codes, excelSerialDates = "excel_serial_dates", notExported = "not_exported"
+        }
 
         public init(from decoder: any Decoder) throws {
             if let single = try? decoder.singleValueContainer().decode(String.self) {
@@ -85,6 +90,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
             unit = try c.decodeIfPresent(MoneyUnit.self, forKey: .unit)
             codes = try c.decodeIfPresent(String.self, forKey: .codes)
             excelSerialDates = try c.decodeIfPresent(Bool.self, forKey: .excelSerialDates) ?? false
+            notExported = try c.decodeIfPresent(Bool.self, forKey: .notExported) ?? false
         }
     }
 
@@ -129,11 +135,23 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         for name in fields.keys.sorted() where !known.contains(name) {
             problems.append("field \"\(name)\" is not a \(kind.rawValue) field; known: \(known.sorted().joined(separator: ", "))")
         }
-        for field in RecordSchema.body(of: kind) + [RecordSchema.head[0]] where field.required && !RecordSchema.optionalInMappings.contains(field.name) {
-            if fields[field.name] == nil { problems.append("required field \"\(field.name)\" has no rule") }
+        for field in RecordSchema.body(of: kind) + [RecordSchema.head[0]]
+        where (field.required || RecordSchema.unknowable.contains(field.name)) && !RecordSchema.optionalInMappings.contains(field.name) {
+            guard fields[field.name] == nil else { continue }
+            problems.append(RecordSchema.unknowable.contains(field.name)
+                ? "field \"\(field.name)\" has no rule; if the department does not export it, say \(field.name): {not_exported: true}"
+                : "required field \"\(field.name)\" has no rule")
         }
-        for (name, rule) in fields.sorted(by: { $0.key < $1.key }) where (rule.from == nil) == (rule.constant == nil) {
-            problems.append("field \"\(name)\" needs exactly one of from or constant")
+        for (name, rule) in fields.sorted(by: { $0.key < $1.key }) {
+            if rule.notExported {
+                if !RecordSchema.unknowable.contains(name) {
+                    problems.append("field \"\(name)\" cannot be not_exported; only \(RecordSchema.unknowable.sorted().joined(separator: ", ")) may be unknown")
+                } else if rule.from != nil || rule.constant != nil {
+                    problems.append("field \"\(name)\" is not_exported, so it takes neither from nor constant")
+                }
+            } else if (rule.from == nil) == (rule.constant == nil) {
+                problems.append("field \"\(name)\" needs exactly one of from or constant")
+            }
         }
         for (name, rule) in fields.sorted(by: { $0.key < $1.key }) {
             guard let codes = rule.codes else { continue }

@@ -20,6 +20,36 @@ public struct PipelineConfig: Sendable, Decodable {
     public struct ExportRule: Sendable, Decodable, Hashable {
         public var files: String
         public var mapping: String
+        /// What each export of this rule covers, up to its export date: `{year: "-(\\d{4})-"}` (the
+        /// calendar year the file name names) or `{from: 2019-01-01}`. Without it, an export covers
+        /// everything up to its export date.
+        public var covers: CoverageRule?
+    }
+
+    public struct CoverageRule: Sendable, Decodable, Hashable {
+        /// A regular expression whose first group captures the year from the file name.
+        public var year: String?
+        public var from: String?
+
+        /// The days an export named `fileName` covers, before its export date is applied.
+        public func span(fileName: String) throws(MappingProblem) -> (start: LocalDate?, end: LocalDate?) {
+            if let from {
+                guard case .success(let date) = DateText.parse(from) else { throw MappingProblem("covers: from \"\(from)\" is not a date") }
+                return (date, nil)
+            }
+            guard let year else { throw MappingProblem("covers needs year (a pattern on the file name) or from (a date)") }
+            guard let text = try Self.firstGroup(year, in: fileName), let y = Int(text), (1900...2999).contains(y) else {
+                throw MappingProblem("file name \"\(fileName)\" does not name a year matching covers: year \(year)")
+            }
+            return (LocalDate(year: y, month: 1, day: 1), LocalDate(year: y, month: 12, day: 31))
+        }
+
+        static func firstGroup(_ pattern: String, in text: String) throws(MappingProblem) -> String? {
+            let regex: Regex<AnyRegexOutput>
+            do { regex = try Regex(pattern) } catch { throw MappingProblem("covers: year \"\(pattern)\" is not a valid regular expression") }
+            guard let match = text.firstMatch(of: regex), match.output.count > 1, let group = match.output[1].substring else { return nil }
+            return String(group)
+        }
     }
 
     /// A named set of sectors counted together (工矿商贸).

@@ -43,6 +43,11 @@ public enum RecordSchema {
     /// Fields a mapping need not give: derived (grade) or defaulting to a reported value (scope → unknown).
     public static let optionalInMappings: Set<String> = ["grade", "scope"]
 
+    /// Figures a department may not know or not export: empty in the common format (null in
+    /// JSON and SQLite), summed over the known values with the unknown ones counted, never 0.
+    /// A mapping must still name them, with `{not_exported: true}` where the department has no such column.
+    public static let unknowable: Set<String> = ["minor_injuries", "direct_loss_wan_yuan", "fine_yuan", "funds_yuan"]
+
     /// The primary key of each kind's table: one department's record as of one export.
     public static let primaryKey = ["source", "id", "export_date"]
 
@@ -60,8 +65,8 @@ public enum RecordSchema {
                 SchemaField("sector", "string", "sector (行业领域)"),
                 SchemaField("deaths", "integer", minimum: 0, "deaths (死亡人数)"),
                 SchemaField("serious_injuries", "integer", minimum: 0, "serious injuries incl. acute industrial poisoning (重伤人数)"),
-                SchemaField("minor_injuries", "integer", minimum: 0, "minor injuries (轻伤人数)"),
-                SchemaField("direct_loss_wan_yuan", "number", "direct economic loss in 万元, exact"),
+                SchemaField("minor_injuries", "integer", required: false, minimum: 0, "minor injuries (轻伤人数); empty when unknown"),
+                SchemaField("direct_loss_wan_yuan", "number", required: false, "direct economic loss in 万元, exact; empty when unknown"),
                 SchemaField("grade", "string", allowed: SeverityGrade.allCases.map(\.rawValue), "severity grade (事故等级), derived"),
                 SchemaField("scope", "string", allowed: AccidentScope.allCases.map(\.rawValue),
                             "operating (生产经营性, counted), non_operating or unknown (reported, not counted)"),
@@ -85,7 +90,7 @@ public enum RecordSchema {
                 SchemaField("sector", "string", "sector"),
                 SchemaField("enterprise", "string", "the party"),
                 SchemaField("action", "string", allowed: EnforcementAction.allCases.map(\.rawValue), "what was imposed"),
-                SchemaField("fine_yuan", "number", "fine in 元, exact; 0 when none"),
+                SchemaField("fine_yuan", "number", required: false, "fine in 元, exact; 0 when none; empty when a fine's amount is unknown"),
             ]
         case .inspection:
             return [
@@ -132,14 +137,15 @@ public enum RecordSchema {
         switch record {
         case .accident(let r):
             sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.integer(r.deaths); sink.integer(r.seriousInjuries)
-            sink.integer(r.minorInjuries); sink.text(ExactDecimal.wanYuan(fen: r.directLossFen).description); sink.text(r.grade.rawValue)
+            if let minor = r.minorInjuries { sink.integer(minor) } else { sink.text("") }
+            sink.text(r.directLossFen.map { ExactDecimal.wanYuan(fen: $0).description } ?? ""); sink.text(r.grade.rawValue)
             sink.text(r.scope.rawValue)
         case .hazard(let r):
             sink.date(r.foundDate); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.level.rawValue)
             sink.date(r.rectifiedDate); sink.date(r.deadline); sink.text(r.listed ? "true" : "false"); sink.text(r.listingBatch)
         case .enforcement(let r):
             sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.action.rawValue)
-            sink.text(ExactDecimal.yuan(fen: r.fineFen).description)
+            sink.text(r.fineFen.map { ExactDecimal.yuan(fen: $0).description } ?? "")
         case .inspection(let r):
             sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.groupID)
         case .hazardSummary(let r):
@@ -147,7 +153,7 @@ public enum RecordSchema {
             sink.text(r.statedRate?.description ?? "")
         case .drill(let r):
             sink.date(r.date); sink.text(r.region); sink.text(r.name); sink.integer(r.participants)
-            sink.text(ExactDecimal.yuan(fen: r.fundsFen).description); sink.text(r.cityWide ? "true" : "false")
+            sink.text(r.fundsFen.map { ExactDecimal.yuan(fen: $0).description } ?? ""); sink.text(r.cityWide ? "true" : "false")
         }
         sink.text(p.position.file); sink.text(p.position.member ?? ""); sink.integer(p.position.line); sink.integer(p.position.record)
     }
@@ -179,8 +185,8 @@ public enum RecordSchema {
             record = .accident(AccidentRecord(
                 id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
                 sector: reader.sector(), deaths: reader.count("deaths"),
-                seriousInjuries: reader.count("serious_injuries"), minorInjuries: reader.count("minor_injuries"),
-                directLossFen: reader.fen("direct_loss_wan_yuan", unit: .wanYuan),
+                seriousInjuries: reader.count("serious_injuries"), minorInjuries: reader.optionalCount("minor_injuries"),
+                directLossFen: reader.optionalFen("direct_loss_wan_yuan", unit: .wanYuan),
                 scope: scopeGiven ? reader.choice("scope", as: AccidentScope.self) ?? .unknown : .unknown))
         case .hazard:
             let found = reader.date("found_date")
@@ -201,11 +207,14 @@ public enum RecordSchema {
                 rectifiedDate: rectified, deadline: reader.optionalDate("deadline"),
                 listed: reader.bool("listed"), listingBatch: reader.text("listing_batch", required: false)))
         case .enforcement:
+            // A decision other than a fine with no amount imposed none (0); a fine of unknown amount stays unknown.
+            // (Fields read in column order, so the first problem reported is the first one met.)
+            let date = reader.date("date"), region = reader.region(), sector = reader.sector(), enterprise = reader.text("enterprise")
+            let action = reader.choice("action", as: EnforcementAction.self) ?? .fine
+            let fine = reader.optionalFen("fine_yuan", unit: .yuan)
             record = .enforcement(EnforcementRecord(
-                id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
-                sector: reader.sector(), enterprise: reader.text("enterprise"),
-                action: reader.choice("action", as: EnforcementAction.self) ?? .fine,
-                fineFen: reader.fen("fine_yuan", unit: .yuan)))
+                id: id, provenance: provenance, date: date, region: region, sector: sector, enterprise: enterprise,
+                action: action, fineFen: action == .fine ? fine : fine ?? 0))
         case .inspection:
             record = .inspection(InspectionRecord(
                 id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
@@ -229,7 +238,7 @@ public enum RecordSchema {
             record = .drill(DrillRecord(
                 id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
                 name: reader.text("name"), participants: reader.count("participants"),
-                fundsFen: reader.fen("funds_yuan", unit: .yuan), cityWide: reader.bool("city_wide")))
+                fundsFen: reader.optionalFen("funds_yuan", unit: .yuan), cityWide: reader.bool("city_wide")))
         }
         if let rejection = reader.rejection { return .failure(rejection) }
         return .success(record)

@@ -24,15 +24,17 @@ public struct AccidentRecord: Hashable, Sendable {
     public var sector: String
     public var deaths: Int
     public var seriousInjuries: Int
-    public var minorInjuries: Int
-    /// Direct economic loss (直接经济损失) in fen, exact.
-    public var directLossFen: Int64
+    /// Minor injuries; nil when unknown (the department does not export them, or left the cell empty).
+    public var minorInjuries: Int?
+    /// Direct economic loss (直接经济损失) in fen, exact; nil when unknown, never 0 for unknown.
+    public var directLossFen: Int64?
     /// Inside the statistical scope only when `.operating`.
     public var scope: AccidentScope
-    public var grade: SeverityGrade { SeverityGrade(deaths: deaths, seriousInjuries: seriousInjuries, directLossFen: directLossFen) }
+    /// Graded by what is known: an unknown loss grades by deaths and serious injuries alone.
+    public var grade: SeverityGrade { SeverityGrade(deaths: deaths, seriousInjuries: seriousInjuries, directLossFen: directLossFen ?? 0) }
 
     public init(id: String, provenance: Provenance, date: LocalDate, region: String, sector: String,
-                deaths: Int, seriousInjuries: Int, minorInjuries: Int, directLossFen: Int64, scope: AccidentScope = .operating) {
+                deaths: Int, seriousInjuries: Int, minorInjuries: Int?, directLossFen: Int64?, scope: AccidentScope = .operating) {
         self.id = id; self.provenance = provenance; self.date = date; self.region = region; self.sector = sector
         self.deaths = deaths; self.seriousInjuries = seriousInjuries; self.minorInjuries = minorInjuries
         self.directLossFen = directLossFen; self.scope = scope
@@ -94,11 +96,11 @@ public struct EnforcementRecord: Hashable, Sendable {
     public var sector: String
     public var enterprise: String
     public var action: EnforcementAction
-    /// Fine imposed in fen; zero when none.
-    public var fineFen: Int64
+    /// Fine imposed in fen; zero when none; nil when a fine was imposed but its amount is unknown.
+    public var fineFen: Int64?
 
     public init(id: String, provenance: Provenance, date: LocalDate, region: String, sector: String,
-                enterprise: String, action: EnforcementAction, fineFen: Int64) {
+                enterprise: String, action: EnforcementAction, fineFen: Int64?) {
         self.id = id; self.provenance = provenance; self.date = date; self.region = region
         self.sector = sector; self.enterprise = enterprise; self.action = action; self.fineFen = fineFen
     }
@@ -130,13 +132,13 @@ public struct DrillRecord: Hashable, Sendable {
     public var region: String
     public var name: String
     public var participants: Int
-    /// Funds spent in fen.
-    public var fundsFen: Int64
+    /// Funds spent in fen; nil when unknown.
+    public var fundsFen: Int64?
     /// A city-wide comprehensive drill (全市性综合演练).
     public var cityWide: Bool
 
     public init(id: String, provenance: Provenance, date: LocalDate, region: String, name: String,
-                participants: Int, fundsFen: Int64, cityWide: Bool) {
+                participants: Int, fundsFen: Int64?, cityWide: Bool) {
         self.id = id; self.provenance = provenance; self.date = date; self.region = region
         self.name = name; self.participants = participants; self.fundsFen = fundsFen; self.cityWide = cityWide
     }
@@ -153,8 +155,7 @@ public struct HazardSummaryRecord: Hashable, Sendable {
     public var region: String
     public var identified: Int
     public var rectified: Int
-    /// The rate as the department printed it, percent.
-    /// The rate as the department printed it; nil where it printed none (only for 0 identified: 0/0 has no rate).
+    /// The rate as the department printed it, percent; nil where it printed none (only for 0 identified: 0/0 has no rate).
     public var statedRate: ExactDecimal?
 
     public init(id: String, provenance: Provenance, periodStart: LocalDate, periodEnd: LocalDate, region: String,

@@ -47,6 +47,24 @@ public struct FieldReader {
         return n
     }
 
+    /// A count that may be unknown: nil when the cell is empty or the field not exported.
+    public mutating func optionalCount(_ field: String) -> Int? {
+        let raw = text(field, required: false)
+        guard !raw.isEmpty else { return nil }
+        guard let n = DecimalText.count(raw) else { reject(field, raw, .notACount); return nil }
+        return n
+    }
+
+    /// Money in fen that may be unknown: nil when the cell is empty or the field not exported.
+    public mutating func optionalFen(_ field: String, unit: MoneyUnit) -> Int64? {
+        let raw = text(field, required: false)
+        guard !raw.isEmpty else { return nil }
+        guard let fen = DecimalText.fen(raw, unit: units[field] ?? unit), fen >= 0 else {
+            reject(field, raw, .notAnAmount); return nil
+        }
+        return fen
+    }
+
     /// Money in fen; empty means zero unless required.
     public mutating func fen(_ field: String, unit: MoneyUnit, required: Bool = false) -> Int64 {
         let raw = text(field, required: required)

@@ -21,6 +21,7 @@ public struct IndicatorRun {
         var total = CellCounter(periods: periods, sectorGroups: pipeline.config.groupsOfSector).finish()
         var count = 0
         for input in inputs {
+            total.coverage.merge(try CoverageFile.read(beside: input))
             for (kind, file) in try NormalizedReader(path: input).kindFiles() {
                 let shards = try NormalizedReader.shards(of: file, count: max(1, cores), minBytes: minShardBytes)
                 let results = ShardResults<(IndicatorAccumulator, Int)>(count: shards.count)
@@ -57,8 +58,9 @@ public struct IndicatorRun {
         let reference = try ReferenceDataLoader.load(pipeline)
         let rules = RelativeRules(reference: reference, workersGroup: pipeline.config.workersGroup,
                                   roadSector: pipeline.config.roadSector)
+        let expected = expectedSources
         let table = accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList, relative: rules,
-                                      rounding: pipeline.config.rounding)
+                                      rounding: pipeline.config.rounding, expected: expected)
         var years = Set<Int>()
         for period in accumulator.periods {
             years.formUnion([period.end.year, period.sameLastYear.end.year] + (period.priorPeriod.map { [$0.end.year] } ?? []))
@@ -73,7 +75,62 @@ public struct IndicatorRun {
                 notes.append("no \(column) for \(year) in the reference data: \(code.rawValue) is empty for periods ending in \(year)")
             }
         }
+        notes += IndicatorRun.coverageNotes(accumulator, expected: expected)
+        for row in table.rows where (row.breakdown == .all || row.breakdown == Breakdown.all.inFullScope)
+            && (row.unknownRecords > 0 || row.previousUnknownRecords > 0) {
+            notes.append(IndicatorRun.unknownNote(row))
+        }
         return (table, notes)
+    }
+
+    /// Per kind, the departments whose exports its figures need: every department with an export
+    /// rule for the kind.
+    public var expectedSources: [RecordKind: [String]] {
+        var out: [RecordKind: Set<String>] = [:]
+        for rule in pipeline.config.exports {
+            guard let mapping = pipeline.mappings[rule.mapping] else { continue }
+            out[mapping.kind, default: []].insert(mapping.department)
+        }
+        return out.mapValues { $0.sorted() }
+    }
+
+    /// One note per kind and period window the exports do not cover in full.
+    static func coverageNotes(_ accumulator: IndicatorAccumulator, expected: [RecordKind: [String]]) -> [String] {
+        var notes: [String] = []
+        let roles = ["", "same period last year ", "period before "]
+        for p in accumulator.periods.indices {
+            for kind in RecordKind.allCases where kind != .hazardSummary {
+                for role in 0..<3 {
+                    guard let window = accumulator.window(3 * p + role) else { continue }
+                    let span = "\(window.start)…\(window.end)"
+                    let name = accumulator.periods[p].name
+                    switch accumulator.coverageState(window: 3 * p + role, kind: kind, breakdown: .all, expected: expected) {
+                    case .full: break
+                    case .partial(let sources):
+                        notes.append("\(kind.rawValue), \(name), \(roles[role])\(span): covered only in part by the exports of "
+                            + sources.joined(separator: ", ") + (role == 0 ? "; values kept, no change computed" : "; left empty"))
+                    case .none(let sources):
+                        notes.append("\(kind.rawValue), \(name), \(roles[role])\(span): no export of " + sources.joined(separator: ", ")
+                            + " covers it; left empty" + (role == 0 ? "" : ", no change computed"))
+                    }
+                }
+            }
+        }
+        return notes
+    }
+
+    /// `direct_loss_wan_yuan, 2020-YTD-10: 2 records with the figure unknown (not in the sum) …`
+    static func unknownNote(_ row: IndicatorRow) -> String {
+        var parts: [String] = []
+        if row.unknownRecords > 0 {
+            parts.append(row.value == nil ? "every record's figure is unknown, so the value is empty"
+                                          : "\(row.unknownRecords) records with the figure unknown are not in the sum")
+        }
+        if row.previousUnknownRecords > 0 {
+            parts.append("\(row.previousUnknownRecords) records of the same period last year have it unknown")
+        }
+        let scope = row.breakdown.fullScope ? " (\(Breakdown.fullScopeLabel))" : ""
+        return "\(row.code.rawValue), \(row.period.name)\(scope): " + parts.joined(separator: "; ") + "; no change is computed against an incomplete figure"
     }
 
     /// Writes the JSON first and the CSV last, so a present indicators.csv means both are complete.
@@ -96,10 +153,9 @@ public struct IndicatorRun {
                              ("prior_start", p.priorPeriod.map { JSONText.string($0.start.description) } ?? "null"),
                              ("prior_end", p.priorPeriod.map { JSONText.string($0.end.description) } ?? "null")], indent: "    ")
         }
-        let numeric: Set<String> = ["value", "previous_value", "change", "change_pct", "prior_value", "prior_change", "prior_change_pct"]
         let rows = table.rows.map { row -> String in
             let pairs = zip(IndicatorRow.columns, row.fields).map { column, text -> String in
-                let value = text.isEmpty && column != "indicator" ? "null" : numeric.contains(column) ? text : JSONText.string(text)
+                let value = text.isEmpty && column != "indicator" ? "null" : IndicatorRow.numericColumns.contains(column) ? text : JSONText.string(text)
                 return "\(JSONText.string(column)): \(value)"
             }
             return "{" + pairs.joined(separator: ", ") + "}"

@@ -16,6 +16,9 @@ public struct IngestSummary: Sendable, Equatable {
     /// Exact repeats of a record already read in this export, kept once.
     public var duplicates = 0
     public var notes: [String] = []
+    /// The days the export covers (its rule's `covers`, up to its export date); nil ends are open.
+    public var coversStart: LocalDate?
+    public var coversEnd: LocalDate?
 
     public var json: String {
         JSONText.object([
@@ -29,6 +32,8 @@ public struct IngestSummary: Sendable, Equatable {
             ("rejected", String(rejected)),
             ("skipped", String(skipped)),
             ("duplicates", String(duplicates)),
+            ("covers_start", coversStart.map { JSONText.string($0.description) } ?? "null"),
+            ("covers_end", coversEnd.map { JSONText.string($0.description) } ?? "null"),
             ("notes", JSONText.array(notes.map(JSONText.string), indent: "  ")),
         ]) + "\n"
     }
@@ -65,6 +70,17 @@ public struct IngestRun {
 
     public static func summaryPath(in directory: String) -> String { directory + "/summary.json" }
 
+    /// The days an export covers: its rule's `covers`, and no further than its export date.
+    static func covers(_ rule: PipelineConfig.ExportRule, fileName: String, fileDate: LocalDate?,
+                       pipelinePath: String) throws -> (LocalDate?, LocalDate?) {
+        guard let covers = rule.covers else { return (nil, fileDate) }
+        let span: (start: LocalDate?, end: LocalDate?)
+        do { span = try covers.span(fileName: fileName) } catch {
+            throw IngestFailure.configuration(file: pipelinePath, problems: [error.description])
+        }
+        return (span.start, [span.end, fileDate].compactMap { $0 }.min())
+    }
+
     public func run() throws -> IngestSummary {
         // A failed run must not leave an earlier success looking current.
         AtomicFile.remove(IngestRun.summaryPath(in: outputDirectory))
@@ -76,6 +92,7 @@ public struct IngestRun {
         }
         let mapper = RecordMapper(mapping: mapping, regions: pipeline.config.regionList, sectors: pipeline.config.sectorList)
         var summary = IngestSummary(file: fileName, department: mapping.department, kind: mapping.kind, mapping: rule.mapping)
+        (summary.coversStart, summary.coversEnd) = try IngestRun.covers(rule, fileName: fileName, fileDate: fileDate, pipelinePath: pipeline.path)
 
         let records = try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv")
         try records.write(CSVFormat.line(RecordSchema.fields(of: mapping.kind).map(\.name)))

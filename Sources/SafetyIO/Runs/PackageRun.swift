@@ -96,6 +96,7 @@ public struct PackageRun {
                                             summary["kind"] as? String ?? ""] + counts.map(String.init), neutralizeFormulas: true))
         }
         try table.commit()
+        try CoverageFile.write(summaries.compactMap(CoverageFile.entry), to: CoverageFile.path(in: normalized))
         try AtomicFile.write(DataPackage.descriptor(name: pipeline.config.name), to: normalized + "/datapackage.json")
         return totals
     }
@@ -155,5 +156,48 @@ public enum DataPackage {
             ("profile", JSONText.string("tabular-data-package")),
             ("resources", JSONText.array(resources, indent: "  ")),
         ]) + "\n"
+    }
+}
+
+/// `normalized/coverage.csv`: per export, its department, kind and the days it covers (empty:
+/// open). The indicators read it beside the kind files to know which figures the data can give.
+public enum CoverageFile {
+    public static let columns = ["source", "kind", "covers_start", "covers_end", "file"]
+
+    public static func path(in normalized: String) -> String { normalized + "/coverage.csv" }
+
+    static func entry(_ summary: [String: Any]) -> (Coverage.Entry, String)? {
+        guard let source = summary["department"] as? String, let kind = (summary["kind"] as? String).flatMap(RecordKind.init) else { return nil }
+        let start = (summary["covers_start"] as? String).flatMap(LocalDate.init(iso:))
+        let end = (summary["covers_end"] as? String).flatMap(LocalDate.init(iso:))
+        return (Coverage.Entry(source: source, kind: kind, start: start, end: end), summary["file"] as? String ?? "")
+    }
+
+    static func write(_ entries: [(Coverage.Entry, String)], to path: String) throws {
+        let file = try AtomicFile(path: path)
+        try file.write(CSVFormat.line(columns))
+        for (entry, name) in entries {
+            try file.write(CSVFormat.line([entry.source, entry.kind.rawValue, entry.start?.description ?? "", entry.end?.description ?? "", name]))
+        }
+        try file.commit()
+    }
+
+    /// The coverage recorded beside the kind files of `path` (a normalized folder or a kind file); empty when none is.
+    public static func read(beside path: String) throws -> Coverage {
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let file = CoverageFile.path(in: isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent)
+        guard FileManager.default.fileExists(atPath: file) else { return Coverage() }
+        var entries: [Coverage.Entry] = []
+        var header = true
+        try CSVFile.forEachRow(path: file) { fields, line in
+            defer { header = false }
+            if header { return }
+            guard fields.count == columns.count, let kind = RecordKind(rawValue: fields[1]) else {
+                throw IngestFailure.corruptNormalizedData(message: "\(file):\(line): not a coverage row")
+            }
+            entries.append(Coverage.Entry(source: fields[0], kind: kind, start: LocalDate(iso: fields[2]), end: LocalDate(iso: fields[3])))
+        }
+        return Coverage(entries)
     }
 }
