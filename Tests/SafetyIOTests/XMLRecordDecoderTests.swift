@@ -38,6 +38,30 @@ struct XMLRecordDecoderTests {
         #expect(records[0].position.line == 3 && records[1].position.record == 2)
     }
 
+    /// Names are numbered once per document and looked up by libxml2's pointers; whatever path a
+    /// mapping takes (children only, or attributes of children) and however many other names a
+    /// document holds, a field takes the text of its own element in its own namespace.
+    @Test func namesAreMatchedExactlyPastTheNameTableAndInEveryKeyShape() throws {
+        var xml = "<Export xmlns=\"urn:jj\" xmlns:o=\"urn:other\">"
+        for i in 0..<(XMLEventParser.maxNames + 200) {
+            xml += "<Accident id=\"A\(i)\"><o:Deaths>9</o:Deaths><Extra\(i)>x</Extra\(i)><Deaths>\(i % 7)</Deaths>"
+                + "<o:Note>no</o:Note><Note>n\(i)</Note></Accident>"
+        }
+        xml += "</Export>"
+        for keys in [["@id", "jj:Deaths", "jj:Note"], ["jj:Note", "jj:Deaths", "@id", "jj:Place/@town"]] {
+            let decoder = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
+            var items = try decoder.feed(Array(xml.utf8))
+            items += try decoder.finish()
+            let records = items.compactMap { if case .record(let r) = $0 { r } else { nil } }
+            #expect(records.count == XMLEventParser.maxNames + 200)
+            let id = keys.firstIndex(of: "@id")!, deaths = keys.firstIndex(of: "jj:Deaths")!, note = keys.firstIndex(of: "jj:Note")!
+            #expect(records.allSatisfy { r in
+                let i = Int(r.values[id]!.dropFirst())!
+                return r.values[deaths] == String(i % 7) && r.values[note] == "n\(i)"
+            })
+        }
+    }
+
     @Test func sameRecordsInEveryChunking() throws {
         let whole = try decode(Self.document).map(\.values)
         for chunks in Fixture.chunkings(Self.document.count) {

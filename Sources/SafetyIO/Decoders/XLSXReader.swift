@@ -141,10 +141,10 @@ private final class PartCollector: XMLEventHandler {
     let element: String
     var found: [[String: String]] = []
     init(element: String) { self.element = element }
-    func startElement(_ name: XMLName, _ attributes: [(XMLName, String)]) {
-        guard name.local == element else { return }
+    func startElement(_ start: XMLElementStart) {
+        guard start.name.local == element else { return }
         var map: [String: String] = [:]
-        for (key, value) in attributes { map[key.local] = value }
+        for (key, value) in start.attributes { map[key.local] = value }
         found.append(map)
     }
     func endElement() {}
@@ -162,7 +162,8 @@ private final class SharedStringsHandler: XMLEventHandler {
     weak var parser: XMLEventParser?
     init(limit: Int) { self.limit = limit }
 
-    func startElement(_ name: XMLName, _ attributes: [(XMLName, String)]) {
+    func startElement(_ element: XMLElementStart) {
+        let name = element.name
         stack.append(name.local)
         switch name.local {
         case "si": current.removeAll(keepingCapacity: true)
@@ -195,7 +196,8 @@ private final class StylesHandler: XMLEventHandler {
     var cellFormats: [Int] = []
     var customFormats: [Int: String] = [:]
     var stack: [String] = []
-    func startElement(_ name: XMLName, _ attributes: [(XMLName, String)]) {
+    func startElement(_ element: XMLElementStart) {
+        let name = element.name, attributes = element.attributes
         func attribute(_ key: String) -> String? { attributes.first { $0.0.local == key }?.1 }
         if name.local == "numFmt", let id = attribute("numFmtId").flatMap({ Int($0) }) {
             customFormats[id] = attribute("formatCode") ?? ""
@@ -234,8 +236,10 @@ private final class SheetHandler: XMLEventHandler {
         parser.fail(.corruptArchive(file: parser.file, byteOffset: 0, reason: "\(parser.member ?? ""): row \(rowNumber): \(reason)"))
     }
 
-    func startElement(_ name: XMLName, _ attributes: [(XMLName, String)]) {
+    func startElement(_ element: XMLElementStart) {
+        let name = element.name
         depth.append(name.local)
+        let attributes = name.local == "row" || name.local == "c" ? element.attributes : []
         func attribute(_ key: String) -> String? { attributes.first { $0.0.local == key && $0.0.uri.isEmpty }?.1 }
         switch name.local {
         case "row":

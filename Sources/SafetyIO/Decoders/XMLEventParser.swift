@@ -1,13 +1,47 @@
 import CLibXML2
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// What a streaming XML consumer receives: names by namespace URI and local name.
+/// What a streaming XML consumer receives. Names come by namespace URI and local name; each
+/// element also carries the parser's small number for its name (`XMLEventParser.id(of:)`), so a
+/// consumer that numbered the names it looks for compares integers, and strings are made only
+/// when it asks for them.
 protocol XMLEventHandler: AnyObject {
-    func startElement(_ name: XMLName, _ attributes: [(XMLName, String)])
+    func startElement(_ element: XMLElementStart)
     func endElement()
     func characters(_ bytes: UnsafeBufferPointer<UInt8>)
 }
 
 struct XMLName: Hashable { var uri: String; var local: String }
+
+/// One start tag, valid only during the `startElement` call that receives it.
+struct XMLElementStart {
+    /// The name's number; -1 for a name the parser has not numbered (past `XMLEventParser.maxNames`).
+    let id: Int
+    fileprivate unowned(unsafe) let parser: XMLEventParser
+    fileprivate let local: UnsafePointer<xmlChar>
+    fileprivate let uri: UnsafePointer<xmlChar>?
+    fileprivate let rawAttributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    fileprivate let attributeCount: Int
+
+    var name: XMLName { parser.name(id: id, uri: uri, local: local) }
+
+    /// The attributes with their values (made on request).
+    var attributes: [(XMLName, String)] {
+        guard let rawAttributes, attributeCount > 0 else { return [] }
+        var out: [(XMLName, String)] = []
+        out.reserveCapacity(attributeCount)
+        for i in 0..<attributeCount {
+            let base = i * 5
+            guard let local = rawAttributes[base], let start = rawAttributes[base + 3], let end = rawAttributes[base + 4] else { continue }
+            let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+            let uri = rawAttributes[base + 2]
+            out.append((parser.name(id: parser.number(uri: uri, local: local), uri: uri, local: local), value))
+        }
+        return out
+    }
+}
 
 /// libxml2's SAX2 push parser with the protections every XML input gets: network access off,
 /// entities never substituted and any entity declaration refused, elements nested at most
@@ -18,8 +52,11 @@ final class XMLEventParser {
     private var context: xmlParserCtxtPtr?
     let file: String
     let member: String?
-    private weak var handler: XMLEventHandler?
+    /// Unowned: the handler owns the parser or outlives it (both live for one parse).
+    private unowned(unsafe) let handler: XMLEventHandler
     private(set) var failure: IngestFailure?
+    /// `failure != nil`, read on every callback without copying the failure.
+    private var failed = false
     private var depth = 0
     /// Deeper nesting than any export or workbook needs; a deeper document is refused.
     static let maxDepth = 256
@@ -28,39 +65,37 @@ final class XMLEventParser {
         self.file = file
         self.member = member
         self.handler = handler
+        slots.initialize(repeating: Slot(), count: XMLEventParser.slotCount)
         var sax = xmlSAXHandler()
         sax.initialized = XML_SAX2_MAGIC
+        // The hot callbacks borrow the parser (no retain and release per event).
         sax.startElementNs = { ctx, localname, _, uri, _, _, attributeCount, _, attributes in
-            let parser = Unmanaged<XMLEventParser>.fromOpaque(ctx!).takeUnretainedValue()
-            guard parser.failure == nil else { return }
-            parser.depth += 1
-            if parser.depth > XMLEventParser.maxDepth {
-                parser.fail(.tooDeep(file: parser.file, member: parser.member, line: parser.currentLine, limit: XMLEventParser.maxDepth))
-                return
-            }
-            var attrs: [(XMLName, String)] = []
-            if let attributes {
-                for i in 0..<Int(attributeCount) {
-                    let base = i * 5
-                    guard let local = attributes[base], let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
-                    let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
-                    let attrURI = attributes[base + 2].map { String(cString: $0) } ?? ""
-                    attrs.append((XMLName(uri: attrURI, local: String(cString: local)), value))
+            guard let ctx, let localname else { return }
+            Unmanaged<XMLEventParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef { parser in
+                guard !parser.failed else { return }
+                parser.depth += 1
+                if parser.depth > XMLEventParser.maxDepth {
+                    parser.fail(.tooDeep(file: parser.file, member: parser.member, line: parser.currentLine, limit: XMLEventParser.maxDepth))
+                    return
                 }
+                parser.handler.startElement(XMLElementStart(id: parser.number(uri: uri, local: localname), parser: parser, local: localname,
+                                                            uri: uri, rawAttributes: attributes, attributeCount: Int(attributeCount)))
             }
-            parser.handler?.startElement(XMLName(uri: uri.map { String(cString: $0) } ?? "", local: String(cString: localname!)), attrs)
         }
         sax.endElementNs = { ctx, _, _, _ in
-            let parser = Unmanaged<XMLEventParser>.fromOpaque(ctx!).takeUnretainedValue()
-            guard parser.failure == nil else { return }
-            parser.depth -= 1
-            parser.handler?.endElement()
+            guard let ctx else { return }
+            Unmanaged<XMLEventParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef { parser in
+                guard !parser.failed else { return }
+                parser.depth -= 1
+                parser.handler.endElement()
+            }
         }
         sax.characters = { ctx, chars, length in
-            guard let chars else { return }
-            let parser = Unmanaged<XMLEventParser>.fromOpaque(ctx!).takeUnretainedValue()
-            guard parser.failure == nil else { return }
-            parser.handler?.characters(UnsafeBufferPointer(start: chars, count: Int(length)))
+            guard let ctx, let chars else { return }
+            Unmanaged<XMLEventParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef { parser in
+                guard !parser.failed else { return }
+                parser.handler.characters(UnsafeBufferPointer(start: chars, count: Int(length)))
+            }
         }
         sax.cdataBlock = sax.characters
         sax.entityDecl = { ctx, name, _, _, _, _ in
@@ -82,8 +117,59 @@ final class XMLEventParser {
         xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue))
     }
 
+    /// Name numbers by libxml2's pointers. The parser's dictionary holds each distinct name once,
+    /// so the same pointers almost always mean the same name: a small direct-mapped table from
+    /// the pointers to the number answers most elements without hashing or making a string. The
+    /// bytes are compared too (a C string compare of a few bytes, against the table's own copy),
+    /// so a pointer reused for another name can never give the wrong number. Bounded: past
+    /// `maxNames` distinct names, a new name gets -1 (it can match nothing a consumer numbered).
+    private struct Slot {
+        var local: UnsafeRawPointer?
+        var uri: UnsafeRawPointer?
+        var id = -1
+        var localCopy: UnsafeMutablePointer<CChar>?
+        var uriCopy: UnsafeMutablePointer<CChar>?
+    }
+    private static let slotCount = 512
+    private let slots = UnsafeMutablePointer<Slot>.allocate(capacity: XMLEventParser.slotCount)
+    private var ids: [XMLName: Int] = [:]
+    private var names: [XMLName] = []
+    static let maxNames = 4096
+
+    /// The number of `name`, numbering it if it is new (names a consumer looks for are numbered
+    /// before the parse, so they always have one).
+    func id(of name: XMLName) -> Int {
+        if let id = ids[name] { return id }
+        guard names.count < XMLEventParser.maxNames else { return -1 }
+        ids[name] = names.count
+        names.append(name)
+        return names.count - 1
+    }
+
+    fileprivate func number(uri: UnsafePointer<xmlChar>?, local: UnsafePointer<xmlChar>) -> Int {
+        let l = UnsafeRawPointer(local), u = uri.map(UnsafeRawPointer.init)
+        let index = Int(truncatingIfNeeded: (UInt(bitPattern: l) >> 3) ^ (UInt(bitPattern: u) >> 5)) & (XMLEventParser.slotCount - 1)
+        let slot = slots[index]
+        if slot.local == l, slot.uri == u, let copy = slot.localCopy, strcmp(copy, l.assumingMemoryBound(to: CChar.self)) == 0,
+           u == nil || strcmp(slot.uriCopy!, u!.assumingMemoryBound(to: CChar.self)) == 0 {
+            return slot.id
+        }
+        let id = id(of: XMLName(uri: uri.map { String(cString: $0) } ?? "", local: String(cString: local)))
+        free(slot.localCopy); free(slot.uriCopy)
+        slots[index] = Slot(local: l, uri: u, id: id, localCopy: strdup(l.assumingMemoryBound(to: CChar.self)),
+                            uriCopy: u.map { strdup($0.assumingMemoryBound(to: CChar.self)) })
+        return id
+    }
+
+    fileprivate func name(id: Int, uri: UnsafePointer<xmlChar>?, local: UnsafePointer<xmlChar>) -> XMLName {
+        id >= 0 ? names[id] : XMLName(uri: uri.map { String(cString: $0) } ?? "", local: String(cString: local))
+    }
+
     deinit {
         if let context { xmlFreeParserCtxt(context) }
+        for i in 0..<XMLEventParser.slotCount { free(slots[i].localCopy); free(slots[i].uriCopy) }
+        slots.deinitialize(count: XMLEventParser.slotCount)
+        slots.deallocate()
     }
 
     var currentLine: Int {
@@ -93,7 +179,7 @@ final class XMLEventParser {
 
     /// Stops the parse; the first failure is the one reported.
     func fail(_ problem: IngestFailure) {
-        if failure == nil { failure = problem }
+        if failure == nil { failure = problem; failed = true }
         if let context { xmlStopParser(context) }
     }
 

@@ -10,30 +10,13 @@ import SafetyCore
 /// A record whose text exceeds `maxTextBytes` is rejected on its own; reading goes on.
 public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
     typealias Name = XMLName
-    struct KeyPath { var elements: [Name]; var attribute: Name? }
-
     private var parser: XMLEventParser?
-    private let file: String
-    private let member: String?
-    private let recordPath: [Name]
-    private let keys: [KeyPath]
-    private let maxTextBytes: Int
-    private var stack: [Name] = []
-    private var recordDepth: Int?
-    private var values: [String?] = []
-    private var textSlots: [[Int]] = []
-    private var textBuffers: [[UInt8]] = []
-    private var queue: [DecodedItem] = []
-    private var recordNumber = 0
-    private var recordLine = 0
-    private var recordTooLarge = false
+    /// Everything a callback changes, in one value: one exclusive access per callback.
+    private var state: State
     private var sawBytes = false
 
     public init(layout: DepartmentMapping.XMLLayout, sourceKeys: [String], file: String, member: String?,
                 maxTextBytes: Int = 1 << 20) throws {
-        self.file = file
-        self.member = member
-        self.maxTextBytes = maxTextBytes
         func name(_ step: Substring, attribute: Bool) throws -> Name {
             let parts = step.split(separator: ":", maxSplits: 1)
             if parts.count == 2 {
@@ -45,83 +28,163 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             // Unprefixed elements are in no namespace, unless the mapping names a default ("").
             return Name(uri: attribute ? "" : (layout.namespaces[""] ?? ""), local: String(step))
         }
-        recordPath = try layout.record.split(separator: "/").map { try name($0, attribute: false) }
-        keys = try sourceKeys.map { key in
+        guard sourceKeys.count <= 64 else {
+            throw IngestFailure.configuration(file: file, problems: ["an XML mapping reads at most 64 paths; this one reads \(sourceKeys.count)"])
+        }
+        let recordNames = try layout.record.split(separator: "/").map { try name($0, attribute: false) }
+        let keyNames = try sourceKeys.map { key -> (elements: [Name], attribute: Name?) in
             var steps = key.split(separator: "/").filter { $0 != "." }
             var attribute: Name?
             if let last = steps.last, last.hasPrefix("@") {
                 attribute = try name(last.dropFirst(), attribute: true)
                 steps.removeLast()
             }
-            return KeyPath(elements: try steps.map { try name($0, attribute: false) }, attribute: attribute)
+            return (try steps.map { try name($0, attribute: false) }, attribute)
         }
-
-        parser = try XMLEventParser(file: file, member: member, handler: self)
+        guard let root = recordNames.first else {
+            throw IngestFailure.configuration(file: file, problems: ["xml: record names no element"])
+        }
+        state = State(file: file, member: member, rootName: root, maxTextBytes: maxTextBytes)
+        // The parser numbers the mapping's names before it reads a byte.
+        let parser = try XMLEventParser(file: file, member: member, handler: self)
+        state.recordPath = recordNames.map { parser.id(of: $0) }
+        for key in keyNames {
+            state.keyPaths += key.elements.map { parser.id(of: $0) }
+            state.keyEnds.append(state.keyPaths.count)
+            state.keyAttributes.append(key.attribute)
+        }
+        state.numberChildren()
+        self.parser = parser
     }
 
-    private var currentLine: Int { parser?.currentLine ?? 0 }
+    func startElement(_ element: XMLElementStart) {
+        if let problem = state.start(element, line: parser?.currentLine ?? 0) { parser?.fail(problem) }
+    }
 
-    private func fail(_ problem: IngestFailure) { parser?.fail(problem) }
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) { state.characters(bytes) }
 
-    func startElement(_ name: Name, _ attributes: [(Name, String)]) {
-        if stack.isEmpty, let root = recordPath.first, name != root {
-            fail(.unexpectedRoot(file: file, member: member, found: XMLRecordDecoder.display(name), expected: XMLRecordDecoder.display(root)))
-            return
-        }
-        stack.append(name)
-        let relative: ArraySlice<Name>
-        if let depth = recordDepth {
-            relative = stack[(depth + 1)...]
-        } else if stack.count == recordPath.count && stack == recordPath {
-            recordDepth = stack.count - 1
-            recordNumber += 1
-            recordLine = currentLine
-            recordTooLarge = false
-            values = Array(repeating: nil, count: keys.count)
-            relative = []
-        } else {
-            return
-        }
-        var slots: [Int] = []
-        for (index, key) in keys.enumerated() where key.elements.elementsEqual(relative) {
-            if let attribute = key.attribute {
-                if let value = attributes.first(where: { $0.0 == attribute })?.1 { values[index] = value }
-            } else {
-                slots.append(index)
+    func endElement() { state.end() }
+
+    struct State {
+        let file: String
+        let member: String?
+        let rootName: Name
+        let maxTextBytes: Int
+        var recordPath: [Int] = []
+        /// The mapped paths below the record element, by the parser's name numbers, end to end:
+        /// key i is `keyPaths[keyEnds[i - 1]..<keyEnds[i]]`, with its attribute if it names one.
+        var keyPaths: [Int] = []
+        var keyEnds: [Int] = []
+        var keyAttributes: [Name?] = []
+        /// For a child of the record element, by its name's number: the keys that take its text
+        /// (most mapped paths are one step); nil when an attribute of a child is mapped.
+        var childMasks: [UInt64]?
+
+        mutating func numberChildren() {
+            var masks = [UInt64](repeating: 0, count: XMLEventParser.maxNames)
+            var start = 0
+            for index in keyEnds.indices {
+                defer { start = keyEnds[index] }
+                guard keyEnds[index] - start == 1 else { continue }
+                guard keyAttributes[index] == nil else { childMasks = nil; return }
+                masks[keyPaths[start]] |= 1 << UInt64(index)
             }
+            childMasks = masks
         }
-        textSlots.append(slots)
-        textBuffers.append([])
-    }
+        /// The open elements, by name number.
+        var stack: [Int] = []
+        var recordDepth: Int?
+        var values: [String?] = []
+        /// Per open element below the record: which keys take its text (bit i: key i).
+        var textMasks: [UInt64] = []
+        /// Per level below the record: its text so far, reused from element to element.
+        var texts: [[UInt8]] = []
+        var queue: [DecodedItem] = []
+        var recordNumber = 0
+        var recordLine = 0
+        var recordTooLarge = false
 
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard !stack.isEmpty, let slots = textSlots.last, !slots.isEmpty, !recordTooLarge else { return }
-        if textBuffers[textBuffers.count - 1].count + bytes.count > maxTextBytes {
-            // The record is rejected at its end; its text is dropped so memory stays bounded.
-            recordTooLarge = true
-            for index in textBuffers.indices { textBuffers[index] = [] }
-            return
+        init(file: String, member: String?, rootName: Name, maxTextBytes: Int) {
+            self.file = file; self.member = member; self.rootName = rootName; self.maxTextBytes = maxTextBytes
         }
-        textBuffers[textBuffers.count - 1].append(contentsOf: bytes)
-    }
 
-    func endElement() {
-        guard !stack.isEmpty else { return }  // the root was refused
-        defer { stack.removeLast() }
-        guard let depth = recordDepth else { return }
-        let slots = textSlots.removeLast()
-        let text = textBuffers.removeLast()
-        if !slots.isEmpty {
-            let value = String(decoding: text, as: UTF8.self)
-            for slot in slots { values[slot] = value }
-        }
-        if stack.count - 1 == depth {
-            recordDepth = nil
-            let position = SourcePosition(file: file, member: member, line: recordLine, record: recordNumber)
-            if recordTooLarge {
-                queue.append(.rejection(Rejection(position: position, field: "", value: "", reason: .recordTooLarge(limitBytes: maxTextBytes))))
+        mutating func start(_ element: XMLElementStart, line: @autoclosure () -> Int) -> IngestFailure? {
+            if stack.isEmpty, element.id != recordPath[0] || element.id < 0 {
+                return .unexpectedRoot(file: file, member: member, found: XMLRecordDecoder.display(element.name),
+                                       expected: XMLRecordDecoder.display(rootName))
+            }
+            stack.append(element.id)
+            let level: Int
+            if let depth = recordDepth {
+                level = stack.count - depth - 1
+            } else if stack.count == recordPath.count && stack == recordPath {
+                recordDepth = stack.count - 1
+                recordNumber += 1
+                recordLine = line()
+                recordTooLarge = false
+                values = Array(repeating: nil, count: keyEnds.count)
+                level = 0
             } else {
-                queue.append(.record(RawRecord(position: position, values: values)))
+                return nil
+            }
+            var mask: UInt64 = 0
+            if level == 1, element.id >= 0, let childMasks {
+                mask = childMasks[element.id]
+            } else if element.id >= 0 {
+                let base = stack.count - level
+                var start = 0
+                for index in 0..<keyEnds.count {
+                    let end = keyEnds[index]
+                    defer { start = end }
+                    guard end - start == level else { continue }
+                    var offset = 0
+                    while offset < level && keyPaths[start + offset] == stack[base + offset] { offset += 1 }
+                    guard offset == level else { continue }
+                    if let attribute = keyAttributes[index] {
+                        if let value = element.attributes.first(where: { $0.0 == attribute })?.1 { values[index] = value }
+                    } else {
+                        mask |= 1 << UInt64(index)
+                    }
+                }
+            }
+            textMasks.append(mask)
+            if texts.count <= level { texts.append([]) } else { texts[level].removeAll(keepingCapacity: true) }
+            return nil
+        }
+
+        mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let depth = recordDepth, let mask = textMasks.last, mask != 0, !recordTooLarge else { return }
+            let level = stack.count - depth - 1
+            if texts[level].count + bytes.count > maxTextBytes {
+                // The record is rejected at its end; its text is dropped so memory stays bounded.
+                recordTooLarge = true
+                for index in texts.indices { texts[index] = [] }
+                return
+            }
+            texts[level].append(contentsOf: bytes)
+        }
+
+        mutating func end() {
+            guard !stack.isEmpty else { return }  // the root was refused
+            defer { stack.removeLast() }
+            guard let depth = recordDepth else { return }
+            let mask = textMasks.removeLast()
+            if mask != 0 {
+                let value = texts[stack.count - depth - 1].withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+                var bits = mask
+                while bits != 0 {
+                    values[bits.trailingZeroBitCount] = value
+                    bits &= bits - 1
+                }
+            }
+            if stack.count - 1 == depth {
+                recordDepth = nil
+                let position = SourcePosition(file: file, member: member, line: recordLine, record: recordNumber)
+                if recordTooLarge {
+                    queue.append(.rejection(Rejection(position: position, field: "", value: "", reason: .recordTooLarge(limitBytes: maxTextBytes))))
+                } else {
+                    queue.append(.record(RawRecord(position: position, values: values)))
+                }
             }
         }
     }
@@ -132,8 +195,8 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
     }
 
     private func drain() -> [DecodedItem] {
-        defer { queue.removeAll(keepingCapacity: true) }
-        return queue
+        defer { state.queue.removeAll(keepingCapacity: true) }
+        return state.queue
     }
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
@@ -143,7 +206,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
     }
 
     public func finish() throws -> [DecodedItem] {
-        if !sawBytes { throw IngestFailure.emptyExport(file: file, member: member, what: "0 bytes of XML") }
+        if !sawBytes { throw IngestFailure.emptyExport(file: state.file, member: state.member, what: "0 bytes of XML") }
         try parser!.finish()
         return drain()
     }
