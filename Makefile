@@ -41,7 +41,7 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all report xlsx html help test test-deps deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench fuzz FORCE
+.PHONY: all report xlsx html help test conformance test-deps deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench fuzz FORCE
 
 REPORTS := $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/indicators.xlsx $(RESULTS)/report.html \
            $(RESULTS)/indicators-excel.csv $(RESULTS)/safety.sqlite
@@ -92,9 +92,14 @@ prune: ## Keep the newest KEEP published runs (and logs) in OUT/runs
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
-test: check-sample-data check-core | deps test-deps ## Run unit, I/O and end-to-end tests (swift test)
+test: check-sample-data check-core | deps test-deps ## Run unit, I/O and end-to-end tests (swift test), from the repository alone
 	swift build --build-tests
-	swift test
+	swift test --skip ConformanceTests
+
+CSV_SPECTRUM ?= ../shared/peer/csv-spectrum
+conformance: | deps ## Check the CSV reader against the public csv-spectrum suite (CSV_SPECTRUM=DIR, not in the repository)
+	@test -f $(CSV_SPECTRUM)/MANIFEST.json || { echo "conformance: no csv-spectrum suite at $(CSV_SPECTRUM) (set CSV_SPECTRUM=DIR)" >&2; exit 66; }
+	CSV_SPECTRUM=$(abspath $(CSV_SPECTRUM)) swift test --filter ConformanceTests
 
 deps: ## Check the system libraries (libxml2, zlib, sqlite3); as root, install them with apt-get
 	@if pkg-config --exists libxml-2.0 sqlite3 && test -f /usr/include/zlib.h; then :; \

@@ -83,6 +83,8 @@ let package = Package(
         .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "SafetyCore", "CZlibSystem"], path: "Tests/SafetyIOTests"),
         .testTarget(name: "SafetyReportsTests", dependencies: ["SafetyReports", "SafetyIO", "SafetyCore"],
                     path: "Tests/SafetyReportsTests"),
+        // The public csv-spectrum suite: `make conformance` only (it reads CSV_SPECTRUM, outside the repository).
+        .testTarget(name: "ConformanceTests", dependencies: ["SafetyIO"], path: "Tests/ConformanceTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO", "SafetyCore", "SafetyReports"], path: "Tests/EndToEndTests",
                     exclude: ["Golden"]),  // golden bulletins, read by path
     ],
