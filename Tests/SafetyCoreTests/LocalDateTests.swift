@@ -40,7 +40,15 @@ struct ReportingPeriodTests {
         #expect(period.kind == kind)
     }
 
-    @Test(arguments: ["2020-13", "2020Q5", "20", "last month", "2020-YTD-13"])
+    /// One canonical name for a year to date, zero-padded like a month; both spellings are read.
+    @Test func yearToDateHasOneSpelling() throws {
+        #expect(ReportingPeriod(parsing: "2022-YTD-9")?.name == "2022-YTD-09")
+        #expect(ReportingPeriod(parsing: "2022-ytd-09")?.name == "2022-YTD-09")
+        #expect(ReportingPeriod(parsing: "2022-YTD-11")?.name == "2022-YTD-11")
+        #expect(ReportingPeriod(parsing: "2022-YTD-009") == nil)
+    }
+
+    @Test(arguments: ["2020-13", "2020Q5", "20", "last month", "2020-YTD-13", "2020-YTD-0"])
     func rejectsNonsense(text: String) {
         #expect(ReportingPeriod(parsing: text) == nil)
     }

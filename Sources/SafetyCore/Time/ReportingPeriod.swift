@@ -42,16 +42,18 @@ public struct ReportingPeriod: Hashable, Sendable, Codable {
         }
     }
 
-    /// Parses `2020-10` (month), `2020Q3`, `2020` (year), `2020-YTD-10` (January to the end of October).
+    /// Parses `2020-10` (month), `2020Q3`, `2020` (year), `2020-YTD-10` (January to the end of October;
+    /// `2020-YTD-09` and `2020-YTD-9` are the same period, named `2020-YTD-09`).
     public init?(parsing text: String) {
         let upper = text.uppercased()
         if upper.contains("-YTD-") {
             let parts = upper.components(separatedByString: "-YTD-")
-            guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]),
+            guard parts.count == 2, (1...2).contains(parts[1].count), let y = Int(parts[0]), let m = Int(parts[1]),
                   let s = LocalDate(year: y, month: 1, day: 1),
                   let e = LocalDate(year: y, month: m, day: LocalDate.daysIn(month: m, year: y))
             else { return nil }
-            self.init(kind: .yearToDate, name: "\(y)-YTD-\(m)", start: s, end: e)
+            // One spelling everywhere, as a month is spelled: 2022-YTD-09 (2022-YTD-9 is read too).
+            self.init(kind: .yearToDate, name: "\(y)-YTD-" + (m < 10 ? "0\(m)" : "\(m)"), start: s, end: e)
         } else if upper.count == 6, upper.dropFirst(4).first == "Q",
                   let y = Int(upper.prefix(4)), let q = Int(upper.suffix(1)), (1...4).contains(q) {
             let firstMonth = (q - 1) * 3 + 1
