@@ -94,13 +94,36 @@ struct IngestRunTests {
         #expect(!accidents.contains("\u{FFFD}"))
     }
 
-    @Test func rejectsOverTheThresholdFailButKeepTheRejectsFile() throws {
-        let csv = "事故编号,发生日期,乡镇,行业领域,死亡人数,重伤人数,轻伤人数,直接经济损失(万元)\n" +
-            "1,2020-01-01,明光街道,建筑,两,0,0,1\n2,2020-01-02,明光街道,建筑,1,0,0,1\n"
-        let (failure, out) = try failingRun(named: "yingji-accidents-20201106.csv", bytes: Array(("title\n" + csv).utf8))
-        #expect(failure == .rejectRateExceeded(file: "yingji-accidents-20201106.csv", rejected: 1, read: 2, limit: 0.2))
+    static let accidentHeader = "title\n事故编号,发生日期,乡镇,行业领域,死亡人数,重伤人数,轻伤人数,直接经济损失(万元)\n"
+
+    /// `bad` rows whose deaths are not a number, then `good` valid rows.
+    static func accidents(bad: Int, good: Int) -> [UInt8] {
+        var csv = accidentHeader
+        for i in 0..<bad { csv += "B\(i),2020-01-01,明光街道,建筑,两,0,0,1\n" }
+        for i in 0..<good { csv += "G\(i),2020-01-02,明光街道,建筑,1,0,0,1\n" }
+        return Array(csv.utf8)
+    }
+
+    @Test func rejectsOverTheRateAndTheFloorFailButKeepTheRejectsFile() throws {
+        let (failure, out) = try failingRun(named: "yingji-accidents-20201106.csv", bytes: Self.accidents(bad: 11, good: 9))
+        #expect(failure == .rejectRateExceeded(file: "yingji-accidents-20201106.csv", rejected: 11, read: 20, limit: 0.2, floor: 10))
         #expect(failure?.exitStatus == .rejectsOverThreshold)
+        #expect(failure?.description.contains("min_rejects_to_fail of 10") == true)
         #expect(published(out) == ["rejects.csv"])
+    }
+
+    /// A rate alone punishes small exports: one bad row of five is 20% but fails nothing; the
+    /// floor is the pipeline's to set (0: the rate alone decides).
+    @Test func aFewRejectsInASmallExportDoNotFailTheRun() throws {
+        let (failure, out) = try failingRun(named: "yingji-accidents-20201106.csv", bytes: Self.accidents(bad: 2, good: 3))
+        #expect(failure == nil)
+        #expect(published(out).contains("accident.csv") && published(out).contains("rejects.csv"))
+        let strict = try PipelineLoader.load(Self.pipelinePath)
+        var config = strict.config
+        config.minRejectsToFail = 0
+        #expect(config.rejectsFail(rejected: 2, read: 5) && !strict.config.rejectsFail(rejected: 2, read: 5))
+        #expect(!config.rejectsFail(rejected: 1, read: 5), "20% is not over 20%")
+        #expect(!config.rejectsFail(rejected: 0, read: 0))
     }
 
     /// Mapping runs in batches on every core; what is written must be what one thread would write:

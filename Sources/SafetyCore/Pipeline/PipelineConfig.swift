@@ -100,8 +100,10 @@ public struct PipelineConfig: Sendable, Decodable {
     public var sectors: [CodeList.Entry]
     public var regions: [CodeList.Entry]
     public var exports: [ExportRule]
-    /// An export whose rejected share exceeds this fails its run (0.05 = 5%).
+    /// An export whose rejected share exceeds this fails its run (0.05 = 5%) — when it also
+    /// rejected more than `minRejectsToFail` records, so one bad row of five does not fail a run.
     public var maxRejectRate: Double
+    public var minRejectsToFail: Int
     public var sectorGroups: [SectorGroup]
     /// The sector whose deaths count per 万 motor vehicles (道路交通运输).
     public var roadSector: String?
@@ -118,17 +120,17 @@ public struct PipelineConfig: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case name, title, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
-        case sectors, regions, exports, maxRejectRate = "max_reject_rate"
+        case sectors, regions, exports, maxRejectRate = "max_reject_rate", minRejectsToFail = "min_rejects_to_fail"
         case sectorGroups = "sector_groups", roadSector = "road_sector", workersGroup = "workers_group", referenceData = "reference_data"
         case correctionWindowDays = "correction_window_days", rounding, limits
     }
 
     public init(name: String, title: String, reportPeriod: String, periods: [String] = [], campaigns: [Campaign] = [],
                 focusSector: String, sectors: [CodeList.Entry], regions: [CodeList.Entry], exports: [ExportRule] = [],
-                maxRejectRate: Double = 0.05) {
+                maxRejectRate: Double = 0.05, minRejectsToFail: Int = 10) {
         self.name = name; self.title = title; self.reportPeriod = reportPeriod; self.periods = periods
         self.campaigns = campaigns; self.focusSector = focusSector; self.sectors = sectors; self.regions = regions
-        self.exports = exports; self.maxRejectRate = maxRejectRate
+        self.exports = exports; self.maxRejectRate = maxRejectRate; self.minRejectsToFail = minRejectsToFail
         self.sectorGroups = []
         self.correctionWindowDays = [:]
         self.rounding = .halfUp
@@ -147,6 +149,7 @@ public struct PipelineConfig: Sendable, Decodable {
         regions = try c.decode([CodeList.Entry].self, forKey: .regions)
         exports = try c.decode([ExportRule].self, forKey: .exports)
         maxRejectRate = try c.decodeIfPresent(Double.self, forKey: .maxRejectRate) ?? 0.05
+        minRejectsToFail = try c.decodeIfPresent(Int.self, forKey: .minRejectsToFail) ?? 10
         sectorGroups = try c.decodeIfPresent([SectorGroup].self, forKey: .sectorGroups) ?? []
         roadSector = try c.decodeIfPresent(String.self, forKey: .roadSector)
         workersGroup = try c.decodeIfPresent(String.self, forKey: .workersGroup)
@@ -204,12 +207,18 @@ public struct PipelineConfig: Sendable, Decodable {
         return result
     }
 
+    /// Whether `rejected` of `read` records fail an export's run: over both the rate and the count.
+    public func rejectsFail(rejected: Int, read: Int) -> Bool {
+        read > 0 && rejected > minRejectsToFail && Double(rejected) > Double(read) * maxRejectRate
+    }
+
     /// Problems that make the pipeline file unusable, one sentence each.
     public func problems() -> [String] {
         var problems: [String] = []
         do { _ = try reportingPeriods() } catch { problems.append(error.description) }
         if sectorList.canonical(focusSector) == nil { problems.append("focus_sector \"\(focusSector)\" is not in sectors") }
         if !(0...1).contains(maxRejectRate) { problems.append("max_reject_rate must be between 0 and 1") }
+        if minRejectsToFail < 0 { problems.append("min_rejects_to_fail must be 0 or more") }
         if exports.isEmpty { problems.append("exports is empty") }
         for group in sectorGroups {
             for sector in group.sectors where sectorList.canonical(sector) != sector {

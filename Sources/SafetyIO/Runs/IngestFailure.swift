@@ -27,7 +27,7 @@ public enum IngestFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case tooDeep(file: String, member: String?, line: Int, limit: Int)
     case nestedArchivesOnly(file: String, members: [String])
     case noMapping(file: String)
-    case rejectRateExceeded(file: String, rejected: Int, read: Int, limit: Double)
+    case rejectRateExceeded(file: String, rejected: Int, read: Int, limit: Double, floor: Int)
     case corruptNormalizedData(message: String)
     case outputNotWritable(path: String, reason: String)
 
@@ -65,7 +65,9 @@ public enum IngestFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .nestedArchivesOnly(let file, let members):
             "\(file): the archive holds only other archives (\(members.joined(separator: ", "))); nested archives are not read: unpack them and send their exports, or an archive of the exports themselves"
         case .noMapping(let file): "\(file): no export rule of the pipeline matches this file name; add one under exports"
-        case .rejectRateExceeded(let file, let rejected, let read, let limit): "\(file): \(rejected) of \(read) records rejected, over the pipeline's limit of \(limit * 100)%; see rejects.csv"
+        case .rejectRateExceeded(let file, let rejected, let read, let limit, let floor):
+            "\(file): \(rejected) of \(read) records rejected, over both the pipeline's max_reject_rate of \(limit * 100)% "
+                + "and its min_rejects_to_fail of \(floor) (a run fails only past both); see rejects.csv"
         case .corruptNormalizedData(let message): "normalized data is not as written: \(message); re-run the ingest"
         case .outputNotWritable(let path, let reason): "\(path): cannot write output: \(reason)"
         }

@@ -228,11 +228,11 @@ public struct IngestRun {
             output = kept
         }
 
-        if summary.read > 0, Double(summary.rejected) > Double(summary.read) * pipeline.config.maxRejectRate {
+        if pipeline.config.rejectsFail(rejected: summary.rejected, read: summary.read) {
             try rejects.commit()
             output.abandon()
             throw IngestFailure.rejectRateExceeded(file: fileName, rejected: summary.rejected, read: summary.read,
-                                                   limit: pipeline.config.maxRejectRate)
+                                                   limit: pipeline.config.maxRejectRate, floor: pipeline.config.minRejectsToFail)
         }
         try output.commit()
         try rejects.commit()
