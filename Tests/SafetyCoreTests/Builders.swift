@@ -9,9 +9,10 @@ enum Build {
     }
 
     static func accident(_ day: String, sector: String = "道路交通运输", region: String = "明光街道", deaths: Int = 0,
-                         serious: Int = 0, lossFen: Int64? = 0, minor: Int? = 0, id: String = "A") -> NormalizedRecord {
+                         serious: Int = 0, lossFen: Int64? = 0, minor: Int? = 0, id: String = "A",
+                         scope: AccidentScope = .operating) -> NormalizedRecord {
         .accident(AccidentRecord(id: id, provenance: provenance(), date: date(day), region: region, sector: sector,
-                                 deaths: deaths, seriousInjuries: serious, minorInjuries: minor, directLossFen: lossFen))
+                                 deaths: deaths, seriousInjuries: serious, minorInjuries: minor, directLossFen: lossFen, scope: scope))
     }
 
     static func hazard(_ found: String, rectified: String? = nil, major: Bool = false, listed: Bool = false,

@@ -94,6 +94,32 @@ struct IngestRunTests {
         #expect(!accidents.contains("\u{FFFD}"))
     }
 
+    /// A YAML syntax error names the file, the line and the column, for the pipeline file and a mapping alike.
+    @Test func yamlSyntaxErrorsNameFileLineAndColumn() throws {
+        let directory = try Fixture.temporaryDirectory()
+        let pipelinePath = directory + "/pipeline.yaml"
+        try "name: t\nreport_period: 2020-YTD-10\nfocus_sector: [道路交通运输\nsectors: []\n".write(toFile: pipelinePath, atomically: true, encoding: .utf8)
+        do {
+            _ = try PipelineLoader.load(pipelinePath)
+            Issue.record("a pipeline file that is not YAML was loaded")
+        } catch let failure as IngestFailure {
+            #expect(failure.description.hasPrefix(pipelinePath + ": configuration is not usable:"))
+            #expect(failure.description.contains("line 4, column"), "\(failure.description)")
+            #expect(!failure.description.contains("The given data was not valid YAML"))
+        }
+        let copy = directory + "/mingguang"
+        try FileManager.default.copyItem(atPath: Self.root + "/Pipelines/mingguang", toPath: copy)
+        let broken = copy + "/mappings/yingji-drills.yaml"
+        try FileManager.default.removeItem(atPath: broken)
+        try "department: 应急管理局\nkind: drill\n  fields: x\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        do {
+            _ = try PipelineLoader.load(copy + "/pipeline.yaml")
+            Issue.record("a mapping that is not YAML was loaded")
+        } catch let failure as IngestFailure {
+            #expect(failure.description.hasPrefix(broken + ": configuration is not usable:\n  line 3, column"), "\(failure.description)")
+        }
+    }
+
     static let accidentHeader = "title\n事故编号,发生日期,乡镇,行业领域,死亡人数,重伤人数,轻伤人数,直接经济损失(万元)\n"
 
     /// `bad` rows whose deaths are not a number, then `good` valid rows.

@@ -36,6 +36,33 @@ struct BulletinTemplateTests {
         #expect(text.contains("建筑业、商贸制造业及其他行业领域共发生生产安全事故1起，造成1人死亡，较上年同期，事故起数增加1起（上年同期为零）"))
     }
 
+    /// The 全口径 sentence says what the full scope adds: 非生产经营性 accidents, or — when every one
+    /// it adds is an accident whose department did not say — those, never 含非生产经营性事故.
+    @Test func fullScopeSaysWhatItAdds() throws {
+        let nonOperating = try bulletin([Build.accident("2020-02-01"), Build.accident("2020-03-01", deaths: 1, scope: .nonOperating)])
+        #expect(nonOperating.contains("全口径统计，全市共发生道路交通事故2起、死亡1人（含非生产经营性事故）"))
+        let unsaid = try bulletin([Build.accident("2020-02-01"), Build.accident("2020-03-01", deaths: 1, scope: .unknown)])
+        #expect(unsaid.contains("全口径统计，全市共发生道路交通事故2起、死亡1人（含未注明是否属生产经营性的事故）"))
+        #expect(!unsaid.contains("含非生产经营性事故"))
+        let both = try bulletin([Build.accident("2020-02-01"), Build.accident("2020-03-01", scope: .unknown),
+                                 Build.accident("2020-04-01", scope: .nonOperating)])
+        #expect(both.contains("道路交通事故3起、死亡0人（含非生产经营性事故）"))
+        #expect(both.contains("另有1起事故未注明是否属生产经营性"))
+    }
+
+    /// A pipeline without campaigns still reports the period's own hazard and enforcement figures.
+    @Test func theYearBulletinReportsThePeriodsWorkWithoutCampaigns() throws {
+        let plain = PipelineConfig(name: "t", title: "某县", reportPeriod: "2020-YTD-10", focusSector: "道路交通运输",
+                                   sectors: Build.sectors.entries, regions: Build.regions.entries)
+        var accumulator = IndicatorAccumulator(periods: try plain.reportingPeriods())
+        [Build.hazard("2020-03-01", rectified: "2020-03-05"), Build.hazard("2020-04-01"),
+         Build.enforcement("2020-05-01", .fine, fineFen: 1_000_000)].forEach { accumulator.add($0) }
+        let text = try BulletinRenderer(directory: Self.templates).markdown(
+            BulletinText(table: accumulator.table(sectors: Build.sectors, regions: Build.regions), pipeline: plain))
+        #expect(text.contains("（一）截至10月底全市安全生产工作。期间，全市各行各业共排查各类事故隐患2个、治理整顿各类事故隐患1个，整改率50.0%（1/2）"))
+        #expect(text.contains("共打击各类严重违法违规行为1起，实施行政处罚罚款1万元"))
+    }
+
     @Test func noAccidentsSaysSo() throws {
         let text = try bulletin([Build.accident("2019-05-01", deaths: 1)])
         #expect(text.contains("截至10月底，全市未发生道路交通运输业事故，较上年同期，事故起数减少1起、死亡人数减少1人。"))

@@ -156,6 +156,12 @@ public struct BulletinText: Sendable {
         let (batches, _) = pair(.listingBatches, p)
         c["listed"] = ["any": listed > 0, "number": ChineseNumeral.text(number), "hazards": String(listed),
                        "has_batches": batches > 0, "batches": ChineseNumeral.text(Int(batches), counting: true)] as [String: Any]
+        if listed > 0 { number += 1 }
+        // The period's own work figures, after the campaigns and 挂牌督办 (a pipeline without
+        // campaigns still reports them).
+        var periodWork = work(p)
+        periodWork["number"] = ChineseNumeral.text(number)
+        c["period_work"] = periodWork
         return c
     }
 
@@ -174,6 +180,10 @@ public struct BulletinText: Sendable {
         var full = casualties(p, inFull)
         full["differs"] = figure(.accidents, p, inFull) != figure(.accidents, p, .sector(focus))
             || figure(.deaths, p, inFull) != figure(.deaths, p, .sector(focus))
+        // What the full scope adds: 非生产经营性 accidents, or ones whose department did not say.
+        let outside = (figure(.accidents, p, inFull).now ?? 0) - (figure(.accidents, p, .sector(focus)).now ?? 0)
+        let unsaid = figure(.accidentsScopeUnknown, p, inFull).now ?? 0
+        full["includes"] = outside > unsaid || unsaid == 0 ? "含非生产经营性事故" : "含未注明是否属生产经营性的事故"
         f["full_scope"] = full
 
         let accidents = figure(.accidents, p) - figure(.accidents, p, .sector(focus))

@@ -58,6 +58,21 @@ public enum PipelineLoader {
         }
     }
 
+    /// A YAML syntax error where a clerk can find it: line and column (from 1), and what is wrong.
+    static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return "line \(mark.line), column \(mark.column): not valid YAML: " + [context?.text, problem].compactMap { $0 }.joined(separator: ", ")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "line \(context.mark.line), column \(context.mark.column): not valid YAML: a key appears twice (\(duplicates.joined(separator: ", ")))"
+        case .reader(let problem, let offset, _, _):
+            return "not valid YAML: \(problem)" + (offset.map { " at byte \($0)" } ?? "")
+        default:
+            return "not valid YAML: \(error)"
+        }
+    }
+
     static func describe(_ error: DecodingError) -> String {
         func where_(_ path: [any CodingKey]) -> String {
             path.isEmpty ? "top level" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
@@ -65,7 +80,9 @@ public enum PipelineLoader {
         switch error {
         case .keyNotFound(let key, let context): return "\(where_(context.codingPath + [key])): required key is missing"
         case .typeMismatch(_, let context): return "\(where_(context.codingPath)): \(context.debugDescription)"
-        case .dataCorrupted(let context): return "\(where_(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            if let yaml = context.underlyingError as? YamlError { return describe(yaml) }
+            return "\(where_(context.codingPath)): \(context.debugDescription)"
         case .valueNotFound(_, let context): return "\(where_(context.codingPath)): value is missing"
         @unknown default: return "\(error)"
         }
