@@ -31,7 +31,9 @@ endif
 LANDING ?= $(DATA)
 KEEP ?= 14
 
-EXPORTS := $(sort $(notdir $(wildcard $(DATA)/*)))
+# Exports anywhere below DATA (a landing folder often has a subfolder per department), by their
+# path below it; hidden files and folders are not exports.
+EXPORTS := $(sort $(shell [ -d '$(DATA)' ] && cd '$(DATA)' && find -L . -type f ! -path '*/.*' | sed 's|^\./||'))
 INGESTED := $(EXPORTS:%=$(OUT)/ingest/%/summary.json)
 MAPPINGS := $(wildcard $(dir $(PIPELINE_FILE))mappings/*.yaml)
 REFERENCE := $(wildcard $(dir $(PIPELINE_FILE))reference.csv)
@@ -89,8 +91,17 @@ fuzz: ## Fuzz the CSV, XML, gzip/tar and zip/xlsx readers with libFuzzer, FUZZ_S
 prune: ## Keep the newest KEEP published runs (and logs) in OUT/runs
 	$(BIN)/safety-publish --pipeline $(PIPELINE_FILE) --output $(OUT) --keep $(KEEP) --prune
 
-help: ## List the targets
+help: ## List the targets and the variables a clerk sets
 	@grep -hE '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
+	@echo
+	@echo "Variables (make VAR=value; current value in brackets):"
+	@printf '  %-10s%s\n' \
+	  PIPELINE "the pipeline under Pipelines/ [$(PIPELINE)]" \
+	  DATA "the folder of department exports, subfolders included [$(DATA)]" \
+	  OUT "where outputs go [$(OUT)]" \
+	  PERIOD "one period: 2020-10, 2020Q3, 2020, 2020-YTD-10 or a campaign; results in OUT/periods/PERIOD [$(PERIOD)]" \
+	  LANDING "make nightly: the folder departments drop exports into [$(LANDING)]" \
+	  KEEP "make nightly and prune: published runs kept [$(KEEP)]"
 
 test: check-sample-data check-core | deps test-deps ## Run unit, I/O and end-to-end tests (swift test), from the repository alone
 	swift build --build-tests
@@ -158,7 +169,7 @@ $(OUT)/hashes/%.sha256: $(DATA)/% tools/update-hash FORCE
 
 # One export -> one ingest folder; summary.json is written last, so its presence means done.
 $(OUT)/ingest/%/summary.json: $(OUT)/hashes/%.sha256 $(PIPELINE_FILE) $(MAPPINGS) $(BIN)/safety-ingest
-	$(STEP_TIMER) $(BIN)/safety-ingest --pipeline $(PIPELINE_FILE) --output $(@D) $(DATA)/$*
+	$(STEP_TIMER) $(BIN)/safety-ingest --pipeline $(PIPELINE_FILE) --output $(@D) --name $* $(DATA)/$*
 
 # datapackage.json is written last by safety-package.
 $(OUT)/normalized/datapackage.json: $(INGESTED) $(PIPELINE_FILE) $(BIN)/safety-package

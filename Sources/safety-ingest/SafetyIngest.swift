@@ -8,7 +8,8 @@ struct SafetyIngest: ParsableCommand {
         commandName: "safety-ingest",
         abstract: "Normalise one department export into the common format, rejecting bad records with reasons.",
         discussion: """
-        The export's file name picks its mapping through the pipeline's `exports` rules. gzip is \
+        The export's path below the data folder (--name) or its file name picks its mapping through \
+        the pipeline's `exports` rules. gzip is \
         recognised by its magic bytes; archives are read member by member (the mapping's `members` glob). \
         Writes OUTPUT/<kind>.csv, OUTPUT/rejects.csv and, last, OUTPUT/summary.json; nothing is published \
         unless the whole file was read and trusted. Memory does not grow with the file.
@@ -23,12 +24,17 @@ struct SafetyIngest: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Folder for this export's normalized rows, rejects and summary.", valueName: "folder"))
     var output: String
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The export's name in summaries, rejects and provenance: its path below the data folder (default: its file name).",
+        valueName: "path"))
+    var name: String?
+
     @Argument(help: ArgumentHelp("The department export: CSV, XML, gzipped, or a tar(.gz) bundle.", valueName: "export"))
     var export: String
 
     func run() throws {
         try CommandRunner.run("safety-ingest", quiet: options.quiet) { log in
-            var run = IngestRun(pipeline: try options.load(), exportPath: export, outputDirectory: output)
+            var run = IngestRun(pipeline: try options.load(), exportPath: export, outputDirectory: output, name: name)
             let meter = ProgressLine(label: export, enabled: !options.quiet)
             run.progress = { records, bytes in meter.update(records: records, bytes: bytes) }
             let summary = try run.run()

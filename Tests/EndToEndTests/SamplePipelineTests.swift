@@ -71,6 +71,31 @@ struct SamplePipelineTests {
         #expect(summary.contains("\"covers_start\": \"2020-01-01\"") && summary.contains("\"covers_end\": \"2020-11-05\""))
     }
 
+    /// Offices receive exports in a folder per department: found below DATA at any depth (hidden
+    /// files left alone), named by their path below it, with the same figures as a flat folder.
+    @Test func aLandingFolderWithAFolderPerDepartment() throws {
+        let flat = try Self.sample.get()
+        let work = NSTemporaryDirectory() + "safety-e2e-" + UUID().uuidString
+        let data = work + "/landing", out = work + "/out"
+        let fm = FileManager.default
+        for name in try fm.contentsOfDirectory(atPath: Self.root + "/SampleData/mingguang") {
+            let folder = data + "/" + (name.hasPrefix("zhujian") ? "住建局" : name.hasPrefix("yingji") ? "应急局/2020" : "其他")
+            try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try fm.copyItem(atPath: Self.root + "/SampleData/mingguang/" + name, toPath: folder + "/" + name)
+        }
+        fm.createFile(atPath: data + "/.DS_Store", contents: Data([0, 1, 2]))
+        let (status, output) = try CommandLine.run(["make", "-C", Self.root, "-j2", "BUILD=no", "BIN=\(Self.bin)", "DATA=\(data)",
+                                                    "OUT=\(out)", "PERIOD=", "all"])
+        #expect(status == 0, "make failed:\n\(output)")
+        for file in ["indicators.csv", "bulletin.md"] {
+            #expect(try String(contentsOfFile: out + "/" + file, encoding: .utf8) == String(contentsOfFile: flat.out + "/" + file, encoding: .utf8))
+        }
+        let rejects = try String(contentsOfFile: out + "/rejects.csv", encoding: .utf8)
+        #expect(rejects.contains("\n应急局/2020/yingji-accidents-20201105.csv,,6,4,deaths,"))
+        let summary = try String(contentsOfFile: out + "/ingest-summary.csv", encoding: .utf8)
+        #expect(summary.contains("住建局/zhujian-hazards-2020-20201105.csv,住建局,hazard"))
+    }
+
     @Test func makeReproducesTheSeedFigures() throws {
         let run = try Self.sample.get()
         #expect(run.status == 0, "make failed:\n\(run.output)")

@@ -94,6 +94,24 @@ struct IngestRunTests {
         #expect(!accidents.contains("\u{FFFD}"))
     }
 
+    /// A rule's glob matches the export's path below the data folder or its file name.
+    @Test func rulesMatchThePathBelowTheDataFolderOrTheFileName() throws {
+        let directory = try Fixture.temporaryDirectory()
+        let copy = directory + "/p"
+        try FileManager.default.copyItem(atPath: Self.root + "/Pipelines/mingguang", toPath: copy)
+        var yaml = try String(contentsOfFile: copy + "/pipeline.yaml", encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "files: \"zhujian-hazards-*.csv\"", with: "files: \"住建局/*.csv\"")
+        try yaml.write(toFile: copy + "/pipeline.yaml", atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader.load(copy + "/pipeline.yaml")
+        let byFolder = try pipeline.mapping(forExport: "/landing/住建局/台账.csv", name: "住建局/台账.csv")
+        #expect(byFolder.mapping.department == "住建局")
+        let byName = try pipeline.mapping(forExport: "/landing/应急局/yingji-drills-2020.csv", name: "应急局/yingji-drills-2020.csv")
+        #expect(byName.mapping.kind == .drill)
+        #expect(throws: IngestFailure.noMapping(file: "其他/台账.csv")) {
+            try pipeline.mapping(forExport: "/landing/其他/台账.csv", name: "其他/台账.csv")
+        }
+    }
+
     /// A YAML syntax error names the file, the line and the column, for the pipeline file and a mapping alike.
     @Test func yamlSyntaxErrorsNameFileLineAndColumn() throws {
         let directory = try Fixture.temporaryDirectory()

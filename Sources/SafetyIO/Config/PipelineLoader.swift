@@ -10,11 +10,12 @@ public struct LoadedPipeline: Sendable {
     /// Mappings by their path as written in the pipeline file.
     public let mappings: [String: DepartmentMapping]
 
-    /// The export rule and mapping for an export file, by matching its name against `files` globs.
-    public func mapping(forExport path: String) throws -> (rule: PipelineConfig.ExportRule, mapping: DepartmentMapping) {
-        let name = (path as NSString).lastPathComponent
-        guard let rule = config.exports.first(where: { Glob.matches($0.files, name) }),
-              let mapping = mappings[rule.mapping] else { throw IngestFailure.noMapping(file: path) }
+    /// The export rule and mapping for an export file: the first rule whose `files` glob matches
+    /// its path below the data folder (`name`, e.g. `zhujian/hazards-2020.csv`) or its file name.
+    public func mapping(forExport path: String, name: String? = nil) throws -> (rule: PipelineConfig.ExportRule, mapping: DepartmentMapping) {
+        let base = (path as NSString).lastPathComponent
+        guard let rule = config.exports.first(where: { Glob.matches($0.files, name ?? base) || Glob.matches($0.files, base) }),
+              let mapping = mappings[rule.mapping] else { throw IngestFailure.noMapping(file: name ?? path) }
         return (rule, mapping)
     }
 

@@ -62,10 +62,16 @@ public struct IngestRun {
     /// Called every few thousand records with the records read and the file bytes consumed.
     public var progress: ((_ records: Int, _ bytes: Int) -> Void)?
 
-    public init(pipeline: LoadedPipeline, exportPath: String, outputDirectory: String) {
+    /// The export's name in summaries, rejects and provenance: its path below the data folder
+    /// (`zhujian/hazards-2020.csv`, where departments drop files into folders of their own), or
+    /// its file name when not given. Export dates and `covers` years are read from the file name.
+    public var name: String?
+
+    public init(pipeline: LoadedPipeline, exportPath: String, outputDirectory: String, name: String? = nil) {
         self.pipeline = pipeline
         self.exportPath = exportPath
         self.outputDirectory = outputDirectory
+        self.name = name
     }
 
     public static func summaryPath(in directory: String) -> String { directory + "/summary.json" }
@@ -84,15 +90,16 @@ public struct IngestRun {
     public func run() throws -> IngestSummary {
         // A failed run must not leave an earlier success looking current.
         AtomicFile.remove(IngestRun.summaryPath(in: outputDirectory))
-        let (rule, mapping) = try pipeline.mapping(forExport: exportPath)
-        let fileName = (exportPath as NSString).lastPathComponent
+        let (rule, mapping) = try pipeline.mapping(forExport: exportPath, name: name)
+        let baseName = (exportPath as NSString).lastPathComponent
+        let fileName = name ?? baseName
         let fileDate: LocalDate?
-        do { fileDate = try mapping.exportDate.fileDate(fileName: fileName) } catch {
+        do { fileDate = try mapping.exportDate.fileDate(fileName: baseName) } catch {
             throw IngestFailure.configuration(file: rule.mapping, problems: [error.description])
         }
         let mapper = RecordMapper(mapping: mapping, regions: pipeline.config.regionList, sectors: pipeline.config.sectorList)
         var summary = IngestSummary(file: fileName, department: mapping.department, kind: mapping.kind, mapping: rule.mapping)
-        (summary.coversStart, summary.coversEnd) = try IngestRun.covers(rule, fileName: fileName, fileDate: fileDate, pipelinePath: pipeline.path)
+        (summary.coversStart, summary.coversEnd) = try IngestRun.covers(rule, fileName: baseName, fileDate: fileDate, pipelinePath: pipeline.path)
 
         let records = try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv")
         try records.write(CSVFormat.line(RecordSchema.fields(of: mapping.kind).map(\.name)))
