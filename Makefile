@@ -43,7 +43,7 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all report xlsx html help test conformance test-deps deps clean distclean sample-data check-sample-data check-core indicators bulletin tools nightly prune bench fuzz FORCE
+.PHONY: all report xlsx html help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz FORCE
 
 REPORTS := $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/indicators.xlsx $(RESULTS)/report.html \
            $(RESULTS)/indicators-excel.csv $(RESULTS)/safety.sqlite
@@ -103,7 +103,7 @@ help: ## List the targets and the variables a clerk sets
 	  LANDING "make nightly: the folder departments drop exports into [$(LANDING)]" \
 	  KEEP "make nightly and prune: published runs kept [$(KEEP)]"
 
-test: check-sample-data check-core | deps test-deps ## Run unit, I/O and end-to-end tests (swift test), from the repository alone
+test: check-sample-data check-templates check-core | deps test-deps ## Run unit, I/O and end-to-end tests (swift test), from the repository alone
 	swift build --build-tests
 	swift test --skip ConformanceTests
 
@@ -139,6 +139,12 @@ sample-data: ## Regenerate SampleData/ with the committed generator
 
 check-sample-data: ## Fail if SampleData/ differs from what the generator writes
 	python3 tools/generate_sample_data.py --check
+
+templates: ## Embed the sample's bulletin templates as the built-in defaults (after editing them)
+	python3 tools/embed_templates.py
+
+check-templates: ## Fail if the built-in default templates are not the sample's
+	python3 tools/embed_templates.py --check
 
 check-core: ## Fail if the pure core imports Foundation or the C library
 	@if grep -rnE '^import (Foundation|Glibc|Darwin|CZlibSystem|CLibXML2)' Sources/SafetyCore; then \

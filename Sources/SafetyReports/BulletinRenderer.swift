@@ -4,18 +4,26 @@ import SafetyCore
 import SafetyIO
 
 /// Renders the bulletin from the pipeline's Mustache templates (`templates/` beside pipeline.yaml):
-/// `month.md`, `quarter.md` and `year.md`, with the partials they include. A template that does
-/// not parse is a configuration error naming the file; golden tests pin the rendered text.
+/// `month.md`, `quarter.md` and `year.md`, with the partials they include. Any template the
+/// pipeline does not have — all of them when it has no templates folder — comes from the built-in
+/// defaults (the sample pipeline's, `DefaultTemplates`). A template that does not parse is a
+/// configuration error naming the file; golden tests pin the rendered text.
 public struct BulletinRenderer {
     public let directory: String
     let library: MustacheLibrary
+    /// The templates the pipeline's folder provides (the rest are the defaults).
+    public let own: Set<String>
 
     public init(directory: String) throws {
         self.directory = directory
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            throw IngestFailure.configuration(file: directory, problems: ["no bulletin templates folder"])
-        }
         var library = MustacheLibrary()
+        for (name, text) in DefaultTemplates.all {
+            do { library.register(try MustacheTemplate(string: text), named: name) } catch {
+                throw IngestFailure.configuration(file: "built-in template " + name, problems: ["template does not parse: \(error)"])
+            }
+        }
+        var own: Set<String> = []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names.sorted() where name.hasSuffix(".mustache") {
             let path = directory + "/" + name
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -23,11 +31,13 @@ public struct BulletinRenderer {
             }
             do {
                 library.register(try MustacheTemplate(string: text), named: String(name.dropLast(".mustache".count)))
+                own.insert(String(name.dropLast(".mustache".count)))
             } catch {
                 throw IngestFailure.configuration(file: path, problems: ["template does not parse: \(error)"])
             }
         }
         self.library = library
+        self.own = own
     }
 
     /// The templates folder of a pipeline.

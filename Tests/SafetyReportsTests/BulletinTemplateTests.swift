@@ -59,8 +59,27 @@ struct BulletinTemplateTests {
          Build.enforcement("2020-05-01", .fine, fineFen: 1_000_000)].forEach { accumulator.add($0) }
         let text = try BulletinRenderer(directory: Self.templates).markdown(
             BulletinText(table: accumulator.table(sectors: Build.sectors, regions: Build.regions), pipeline: plain))
-        #expect(text.contains("（一）截至10月底全市安全生产工作。期间，全市各行各业共排查各类事故隐患2个、治理整顿各类事故隐患1个，整改率50.0%（1/2）"))
+        #expect(text.contains("（一）截至10月底全县安全生产工作。期间，全县各行各业共排查各类事故隐患2个、治理整顿各类事故隐患1个，整改率50.0%（1/2）"))
         #expect(text.contains("共打击各类严重违法违规行为1起，实施行政处罚罚款1万元"))
+    }
+
+    /// A pipeline without templates gets the built-in ones (the sample's), and the area word comes
+    /// from the pipeline: 某县 says 全县, an `area:` says what it says.
+    @Test func aPipelineWithoutTemplatesUsesTheDefaultsWithItsAreaWord() throws {
+        var county = PipelineConfig(name: "c", title: "来安县", reportPeriod: "2020-YTD-10", focusSector: "道路交通运输",
+                                    sectors: Build.sectors.entries, regions: Build.regions.entries)
+        var accumulator = IndicatorAccumulator(periods: try county.reportingPeriods())
+        [Build.accident("2020-02-01", deaths: 1), Build.hazard("2020-03-01", rectified: "2020-03-02")].forEach { accumulator.add($0) }
+        let table = accumulator.table(sectors: Build.sectors, regions: Build.regions)
+        let renderer = try BulletinRenderer(directory: NSTemporaryDirectory() + "no-such-templates-" + UUID().uuidString)
+        #expect(renderer.own.isEmpty)
+        let text = try renderer.markdown(BulletinText(table: table, pipeline: county))
+        #expect(text.hasPrefix("# 来安县安全生产形势通报（截至10月底）"))
+        #expect(text.contains("截至10月底，全县共发生道路交通运输业事故1起") && !text.contains("全市"))
+        county.area = "全区"
+        #expect(try renderer.markdown(BulletinText(table: table, pipeline: county)).contains("截至10月底，全区共发生"))
+        county.area = nil; county.title = "某开发区管委会"
+        #expect(try renderer.markdown(BulletinText(table: table, pipeline: county)).contains("截至10月底，全市共发生"))
     }
 
     @Test func noAccidentsSaysSo() throws {

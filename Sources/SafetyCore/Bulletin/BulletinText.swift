@@ -111,6 +111,7 @@ public struct BulletinText: Sendable {
         let p = report.name
         var c: [String: Any] = [
             "title": pipeline.title,
+            "area": pipeline.areaWord,
             "period": p,
             "phrase": BulletinText.phrase(for: report),
             "start": BulletinText.dateText(report.start),

@@ -90,6 +90,9 @@ public struct PipelineConfig: Sendable, Decodable {
     public var name: String
     /// The place name used in sentences (全市 refers to it).
     public var title: String
+    /// The area word of the bulletin's sentences (全市, 全县, 全区); default from the title's last
+    /// character (明光市 → 全市, 某县 → 全县), 全市 when it names none.
+    public var area: String?
     /// The period the bulletin's 总体形势 describes, e.g. `2020-YTD-10`.
     public var reportPeriod: String
     /// Further periods to compute beside the report period and the campaigns.
@@ -119,7 +122,7 @@ public struct PipelineConfig: Sendable, Decodable {
     public var limits: Limits
 
     enum CodingKeys: String, CodingKey {
-        case name, title, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
+        case name, title, area, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
         case sectors, regions, exports, maxRejectRate = "max_reject_rate", minRejectsToFail = "min_rejects_to_fail"
         case sectorGroups = "sector_groups", roadSector = "road_sector", workersGroup = "workers_group", referenceData = "reference_data"
         case correctionWindowDays = "correction_window_days", rounding, limits
@@ -141,6 +144,7 @@ public struct PipelineConfig: Sendable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         title = try c.decodeIfPresent(String.self, forKey: .title) ?? name
+        area = try c.decodeIfPresent(String.self, forKey: .area)
         reportPeriod = try c.decode(String.self, forKey: .reportPeriod)
         periods = try c.decodeIfPresent([String].self, forKey: .periods) ?? []
         campaigns = try c.decodeIfPresent([Campaign].self, forKey: .campaigns) ?? []
@@ -205,6 +209,13 @@ public struct PipelineConfig: Sendable, Decodable {
             if !result.contains(where: { $0.name == period.name }) { result.append(period) }
         }
         return result
+    }
+
+    /// 全市, 全县, 全区…: the pipeline's `area`, or from the title's last character.
+    public var areaWord: String {
+        if let area, !area.isEmpty { return area }
+        if let last = title.last, ["市", "县", "区", "旗", "州", "盟"].contains(last) { return "全" + String(last) }
+        return "全市"
     }
 
     /// Whether `rejected` of `read` records fail an export's run: over both the rate and the count.
