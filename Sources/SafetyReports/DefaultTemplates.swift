@@ -14,24 +14,7 @@ enum DefaultTemplates {
 
 ## 一、总体形势
 
-{{#total}}
-{{^known}}
-{{phrase}}，部分部门未报送本期事故数据，事故起数、死亡人数不详，不作同比。
-{{/known}}
-{{#known}}
-{{#any}}
-{{phrase}}，{{area}}共发生生产安全事故{{accidents}}起，造成{{deaths}}人死亡、{{serious_injuries}}人重伤{{#has_loss}}，直接经济损失{{#loss_known}}{{loss}}万元{{/loss_known}}{{^loss_known}}不详{{/loss_known}}{{#loss_partial}}（其中{{loss_unknown}}起事故损失未报，未计入）{{/loss_partial}}{{/has_loss}}，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}、重伤人数{{serious_injuries_change}}。
-{{/any}}
-{{^any}}
-{{phrase}}，{{area}}未发生生产安全事故，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。
-{{/any}}
-{{/known}}
-{{/total}}
-
-{{<overview}}
-{{$lead}}其中，{{/lead}}
-{{$lead_none}}其中，未发生{{/lead_none}}
-{{/overview}}
+{{> total}}
 
 {{#has_sectors}}
 分行业领域看：
@@ -89,24 +72,7 @@ enum DefaultTemplates {
 
 ## 一、总体形势
 
-{{#total}}
-{{^known}}
-{{phrase}}，部分部门未报送本期事故数据，事故起数、死亡人数不详，不作同比。
-{{/known}}
-{{#known}}
-{{#any}}
-{{phrase}}，{{area}}共发生生产安全事故{{accidents}}起，造成{{deaths}}人死亡、{{serious_injuries}}人重伤{{#has_loss}}，直接经济损失{{#loss_known}}{{loss}}万元{{/loss_known}}{{^loss_known}}不详{{/loss_known}}{{#loss_partial}}（其中{{loss_unknown}}起事故损失未报，未计入）{{/loss_partial}}{{/has_loss}}，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}、重伤人数{{serious_injuries_change}}。
-{{/any}}
-{{^any}}
-{{phrase}}，{{area}}未发生生产安全事故，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。
-{{/any}}
-{{/known}}
-{{/total}}
-
-{{<overview}}
-{{$lead}}其中，{{/lead}}
-{{$lead_none}}其中，未发生{{/lead_none}}
-{{/overview}}
+{{> total}}
 
 ## 二、逐月走势
 
@@ -148,6 +114,29 @@ enum DefaultTemplates {
 本季度各部门未报送隐患排查治理和执法数据。
 {{/any}}
 {{/work}}
+
+"""#),
+        ("total", #"""
+{{! 总体形势 of every sector, then the focus sector and the rest (overview, opened with 其中); the month
+    and quarter templates include it. }}
+{{#total}}
+{{^known}}
+{{phrase}}，部分部门未报送本期事故数据，事故起数、死亡人数不详，不作同比。
+{{/known}}
+{{#known}}
+{{#any}}
+{{phrase}}，{{area}}共发生生产安全事故{{accidents}}起，造成{{deaths}}人死亡、{{serious_injuries}}人重伤{{#has_loss}}，直接经济损失{{#loss_known}}{{loss}}万元{{/loss_known}}{{^loss_known}}不详{{/loss_known}}{{#loss_partial}}（其中{{loss_unknown}}起事故损失未报，未计入）{{/loss_partial}}{{/has_loss}}，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}、重伤人数{{serious_injuries_change}}。
+{{/any}}
+{{^any}}
+{{phrase}}，{{area}}未发生生产安全事故，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。
+{{/any}}
+{{/known}}
+{{/total}}
+
+{{<overview}}
+{{$lead}}其中，{{/lead}}
+{{$lead_none}}其中，未发生{{/lead_none}}
+{{/overview}}
 
 """#),
         ("work", #"""

@@ -50,15 +50,20 @@ struct BulletinTemplateTests {
         #expect(both.contains("另有1起事故未注明是否属生产经营性"))
     }
 
+    /// A pipeline of its own (no campaigns), and the table of `records` for its report period.
+    static func county(_ title: String, _ records: [NormalizedRecord]) throws -> (PipelineConfig, IndicatorTable) {
+        let county = PipelineConfig(name: "c", title: title, reportPeriod: "2020-YTD-10", focusSector: "道路交通运输",
+                                    sectors: Build.sectors.entries, regions: Build.regions.entries)
+        var accumulator = IndicatorAccumulator(periods: try county.reportingPeriods())
+        records.forEach { accumulator.add($0) }
+        return (county, accumulator.table(sectors: Build.sectors, regions: Build.regions))
+    }
+
     /// A pipeline without campaigns still reports the period's own hazard and enforcement figures.
     @Test func theYearBulletinReportsThePeriodsWorkWithoutCampaigns() throws {
-        let plain = PipelineConfig(name: "t", title: "某县", reportPeriod: "2020-YTD-10", focusSector: "道路交通运输",
-                                   sectors: Build.sectors.entries, regions: Build.regions.entries)
-        var accumulator = IndicatorAccumulator(periods: try plain.reportingPeriods())
-        [Build.hazard("2020-03-01", rectified: "2020-03-05"), Build.hazard("2020-04-01"),
-         Build.enforcement("2020-05-01", .fine, fineFen: 1_000_000)].forEach { accumulator.add($0) }
-        let text = try BulletinRenderer(directory: Self.templates).markdown(
-            BulletinText(table: accumulator.table(sectors: Build.sectors, regions: Build.regions), pipeline: plain))
+        let (plain, table) = try Self.county("某县", [Build.hazard("2020-03-01", rectified: "2020-03-05"), Build.hazard("2020-04-01"),
+                                                    Build.enforcement("2020-05-01", .fine, fineFen: 1_000_000)])
+        let text = try BulletinRenderer(directory: Self.templates).markdown(BulletinText(table: table, pipeline: plain))
         #expect(text.contains("（一）截至10月底全县安全生产工作。期间，全县各行各业共排查各类事故隐患2个、治理整顿各类事故隐患1个，整改率50.0%（1/2）"))
         #expect(text.contains("共打击各类严重违法违规行为1起，实施行政处罚罚款1万元"))
     }
@@ -66,11 +71,8 @@ struct BulletinTemplateTests {
     /// A pipeline without templates gets the built-in ones (the sample's), and the area word comes
     /// from the pipeline: 某县 says 全县, an `area:` says what it says.
     @Test func aPipelineWithoutTemplatesUsesTheDefaultsWithItsAreaWord() throws {
-        var county = PipelineConfig(name: "c", title: "来安县", reportPeriod: "2020-YTD-10", focusSector: "道路交通运输",
-                                    sectors: Build.sectors.entries, regions: Build.regions.entries)
-        var accumulator = IndicatorAccumulator(periods: try county.reportingPeriods())
-        [Build.accident("2020-02-01", deaths: 1), Build.hazard("2020-03-01", rectified: "2020-03-02")].forEach { accumulator.add($0) }
-        let table = accumulator.table(sectors: Build.sectors, regions: Build.regions)
+        let (countyConfig, table) = try Self.county("来安县", [Build.accident("2020-02-01", deaths: 1), Build.hazard("2020-03-01", rectified: "2020-03-02")])
+        var county = countyConfig
         let renderer = try BulletinRenderer(directory: NSTemporaryDirectory() + "no-such-templates-" + UUID().uuidString)
         #expect(renderer.own.isEmpty)
         let text = try renderer.markdown(BulletinText(table: table, pipeline: county))
