@@ -112,6 +112,33 @@ struct IngestRunTests {
         }
     }
 
+    /// The traffic police put the export date on the root element: a mapping reads it there.
+    @Test func anExportDateOnTheXMLRootIsRead() throws {
+        let directory = try Fixture.temporaryDirectory()
+        let copy = directory + "/p"
+        try FileManager.default.copyItem(atPath: Self.root + "/Pipelines/mingguang", toPath: copy)
+        let mappingPath = copy + "/mappings/jiaojing-accidents.yaml"
+        var mapping = try String(contentsOfFile: mappingPath, encoding: .utf8)
+        mapping = mapping.replacingOccurrences(of: "export_date: {file_name_pattern: \"-(\\\\d{8})\\\\.xml\"}",
+                                               with: "export_date: {column: \"/jj:AccidentExport/@generated\"}")
+        #expect(mapping.contains("@generated"))
+        try mapping.write(toFile: mappingPath, atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader.load(copy + "/pipeline.yaml")
+        let xml = """
+        <jj:AccidentExport xmlns:jj="urn:mingguang:jiaojing:accident:1" generated="2021-01-05">
+          <jj:Accident id="J1"><jj:OccurredAt>2020-03-01</jj:OccurredAt><jj:Location town="泊岗乡"/>
+            <jj:Casualties><jj:Deaths>1</jj:Deaths><jj:SeriousInjuries>0</jj:SeriousInjuries><jj:MinorInjuries>0</jj:MinorInjuries></jj:Casualties>
+            <jj:Loss>1000</jj:Loss><jj:Nature>营运</jj:Nature></jj:Accident>
+        </jj:AccidentExport>
+        """
+        let path = directory + "/jiaojing-accidents-2020-20201106.xml.gz"
+        FileManager.default.createFile(atPath: path, contents: Data(Fixture.gzip(Array(xml.utf8))))
+        let summary = try IngestRun(pipeline: pipeline, exportPath: path, outputDirectory: directory + "/out").run()
+        #expect(summary.accepted == 1)
+        let rows = try String(contentsOfFile: directory + "/out/accident.csv", encoding: .utf8)
+        #expect(rows.contains("J1,交警大队,2021-01-05,"), "the root's date, not the file name's 2020-11-06")
+    }
+
     /// A YAML syntax error names the file, the line and the column, for the pipeline file and a mapping alike.
     @Test func yamlSyntaxErrorsNameFileLineAndColumn() throws {
         let directory = try Fixture.temporaryDirectory()

@@ -62,6 +62,30 @@ struct XMLRecordDecoderTests {
         }
     }
 
+    /// A value outside the record: an ancestor's attribute (the export date on the root) or the
+    /// text of an element before the records, given to every record after it.
+    @Test func absolutePathsReachValuesOutsideTheRecord() throws {
+        let xml = Array("""
+        <jj:Export xmlns:jj="urn:jj" generated="2022-01-05">
+          <jj:Header><jj:Unit>万元</jj:Unit></jj:Header>
+          <jj:Accident id="A1"><jj:Deaths>1</jj:Deaths></jj:Accident>
+          <jj:Accident id="A2"><jj:Deaths>2</jj:Deaths></jj:Accident>
+        </jj:Export>
+        """.utf8)
+        let keys = ["@id", "/jj:Export/@generated", "jj:Deaths", "/jj:Export/jj:Header/jj:Unit"]
+        for chunks in Fixture.chunkings(xml.count) {
+            let decoder = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
+            var items: [DecodedItem] = []
+            for piece in Fixture.split(xml, chunks) { items += try decoder.feed(piece) }
+            items += try decoder.finish()
+            let records = items.compactMap { if case .record(let r) = $0 { r } else { nil } }
+            #expect(records.map(\.values) == [["A1", "2022-01-05", "1", "万元"], ["A2", "2022-01-05", "2", "万元"]])
+        }
+        #expect(throws: IngestFailure.self) {
+            _ = try XMLRecordDecoder(layout: layout, sourceKeys: ["/jj:Export/jj:Accident/jj:Deaths"], file: "x.xml", member: nil)
+        }
+    }
+
     @Test func sameRecordsInEveryChunking() throws {
         let whole = try decode(Self.document).map(\.values)
         for chunks in Fixture.chunkings(Self.document.count) {

@@ -33,6 +33,8 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         }
         let recordNames = try layout.record.split(separator: "/").map { try name($0, attribute: false) }
         let keyNames = try sourceKeys.map { key -> (elements: [Name], attribute: Name?) in
+            // An absolute path (/jj:Export/@generated) names a value outside the record: kept
+            // here as its whole path; below, it is set apart from the paths inside the record.
             var steps = key.split(separator: "/").filter { $0 != "." }
             var attribute: Name?
             if let last = steps.last, last.hasPrefix("@") {
@@ -48,10 +50,22 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         // The parser numbers the mapping's names before it reads a byte.
         let parser = try XMLEventParser(file: file, member: member, handler: self)
         state.recordPath = recordNames.map { parser.id(of: $0) }
-        for key in keyNames {
-            state.keyPaths += key.elements.map { parser.id(of: $0) }
+        for (index, key) in keyNames.enumerated() {
+            guard sourceKeys[index].hasPrefix("/") else {
+                state.keyPaths += key.elements.map { parser.id(of: $0) }
+                state.keyEnds.append(state.keyPaths.count)
+                state.keyAttributes.append(key.attribute)
+                continue
+            }
+            // Outside the record: the record's ancestors (their attributes) or elements before it.
+            if key.elements.count > recordNames.count, Array(key.elements.prefix(recordNames.count)) == recordNames {
+                throw IngestFailure.configuration(file: file, problems: [
+                    "XML path \(sourceKeys[index]) is inside the record; write it relative to \(layout.record)"])
+            }
             state.keyEnds.append(state.keyPaths.count)
-            state.keyAttributes.append(key.attribute)
+            state.keyAttributes.append(nil)
+            state.outsideMask |= 1 << UInt64(index)  // matches nothing inside the record
+            state.outside.append(.init(elements: key.elements.map { parser.id(of: $0) }, attribute: key.attribute, slot: index))
         }
         state.numberChildren()
         self.parser = parser
@@ -76,6 +90,15 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         var keyPaths: [Int] = []
         var keyEnds: [Int] = []
         var keyAttributes: [Name?] = []
+        /// Values outside the record (absolute paths): an ancestor's attribute or the text of an
+        /// element before the record, set as the document is read and given to every record after.
+        struct Outside { var elements: [Int]; var attribute: Name?; var slot: Int }
+        var outside: [Outside] = []
+        var outsideMask: UInt64 = 0
+        var documentValues: [String?] = []
+        /// The element outside the records whose text is being read: its slot and depth.
+        var outsideText: (slot: Int, depth: Int)?
+        var outsideBytes: [UInt8] = []
         /// For a child of the record element, by its name's number: the keys that take its text
         /// (most mapped paths are one step); nil when an attribute of a child is mapped.
         var childMasks: [UInt64]?
@@ -114,6 +137,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                                        expected: XMLRecordDecoder.display(rootName))
             }
             stack.append(element.id)
+            if !outside.isEmpty, recordDepth == nil { readOutside(element) }
             let level: Int
             if let depth = recordDepth {
                 level = stack.count - depth - 1
@@ -122,7 +146,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 recordNumber += 1
                 recordLine = line()
                 recordTooLarge = false
-                values = Array(repeating: nil, count: keyEnds.count)
+                values = documentValues.isEmpty ? Array(repeating: nil, count: keyEnds.count) : documentValues
                 level = 0
             } else {
                 return nil
@@ -136,7 +160,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 for index in 0..<keyEnds.count {
                     let end = keyEnds[index]
                     defer { start = end }
-                    guard end - start == level else { continue }
+                    guard end - start == level, outsideMask & (1 << UInt64(index)) == 0 else { continue }
                     var offset = 0
                     while offset < level && keyPaths[start + offset] == stack[base + offset] { offset += 1 }
                     guard offset == level else { continue }
@@ -152,7 +176,24 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             return nil
         }
 
+        /// An element outside the records that an absolute path names: its attribute now, its text at its end.
+        mutating func readOutside(_ element: XMLElementStart) {
+            for key in outside where key.elements == stack {
+                if documentValues.isEmpty { documentValues = Array(repeating: nil, count: keyEnds.count) }
+                if let attribute = key.attribute {
+                    documentValues[key.slot] = element.attributes.first(where: { $0.0 == attribute })?.1
+                } else if outsideText == nil {
+                    outsideText = (key.slot, stack.count)
+                    outsideBytes.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+
         mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+            if recordDepth == nil, outsideText != nil {
+                if outsideBytes.count + bytes.count <= maxTextBytes { outsideBytes.append(contentsOf: bytes) }
+                return
+            }
             guard let depth = recordDepth, let mask = textMasks.last, mask != 0, !recordTooLarge else { return }
             let level = stack.count - depth - 1
             if texts[level].count + bytes.count > maxTextBytes {
@@ -167,6 +208,10 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         mutating func end() {
             guard !stack.isEmpty else { return }  // the root was refused
             defer { stack.removeLast() }
+            if let text = outsideText, text.depth == stack.count {
+                documentValues[text.slot] = String(decoding: outsideBytes, as: UTF8.self)
+                outsideText = nil
+            }
             guard let depth = recordDepth else { return }
             let mask = textMasks.removeLast()
             if mask != 0 {
