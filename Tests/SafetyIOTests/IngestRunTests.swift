@@ -112,31 +112,65 @@ struct IngestRunTests {
         }
     }
 
-    /// The traffic police put the export date on the root element: a mapping reads it there.
-    @Test func anExportDateOnTheXMLRootIsRead() throws {
+    /// The sample pipeline copied into a temporary folder with one mapping edited; the folder.
+    func pipelineCopy(editing mapping: String, _ edit: (String) -> String) throws -> (LoadedPipeline, String) {
         let directory = try Fixture.temporaryDirectory()
-        let copy = directory + "/p"
-        try FileManager.default.copyItem(atPath: Self.root + "/Pipelines/mingguang", toPath: copy)
-        let mappingPath = copy + "/mappings/jiaojing-accidents.yaml"
-        var mapping = try String(contentsOfFile: mappingPath, encoding: .utf8)
-        mapping = mapping.replacingOccurrences(of: "export_date: {file_name_pattern: \"-(\\\\d{8})\\\\.xml\"}",
-                                               with: "export_date: {column: \"/jj:AccidentExport/@generated\"}")
-        #expect(mapping.contains("@generated"))
-        try mapping.write(toFile: mappingPath, atomically: true, encoding: .utf8)
-        let pipeline = try PipelineLoader.load(copy + "/pipeline.yaml")
-        let xml = """
-        <jj:AccidentExport xmlns:jj="urn:mingguang:jiaojing:accident:1" generated="2021-01-05">
-          <jj:Accident id="J1"><jj:OccurredAt>2020-03-01</jj:OccurredAt><jj:Location town="泊岗乡"/>
+        try FileManager.default.copyItem(atPath: Self.root + "/Pipelines/mingguang", toPath: directory + "/p")
+        let path = directory + "/p/mappings/" + mapping
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(edit(text) != text, "the edit changes the mapping")
+        try edit(text).write(toFile: path, atomically: true, encoding: .utf8)
+        return (try PipelineLoader.load(directory + "/p/pipeline.yaml"), directory)
+    }
+
+    /// One traffic-police accident as XML: `root` and `loss` are spliced in as written.
+    static func trafficXML(root: String = "", id: String = "J1", loss: String) -> String {
+        """
+        <jj:AccidentExport xmlns:jj="urn:mingguang:jiaojing:accident:1"\(root)>
+          <jj:Accident id="\(id)"><jj:OccurredAt>2020-03-01</jj:OccurredAt><jj:Location town="泊岗乡"/>
             <jj:Casualties><jj:Deaths>1</jj:Deaths><jj:SeriousInjuries>0</jj:SeriousInjuries><jj:MinorInjuries>0</jj:MinorInjuries></jj:Casualties>
-            <jj:Loss>1000</jj:Loss><jj:Nature>营运</jj:Nature></jj:Accident>
+            \(loss)<jj:Nature>营运</jj:Nature></jj:Accident>
         </jj:AccidentExport>
         """
+    }
+
+    /// The traffic police put the export date on the root element: a mapping reads it there.
+    @Test func anExportDateOnTheXMLRootIsRead() throws {
+        let (pipeline, directory) = try pipelineCopy(editing: "jiaojing-accidents.yaml") {
+            $0.replacingOccurrences(of: "export_date: {file_name_pattern: \"-(\\\\d{8})\\\\.xml\"}",
+                                    with: "export_date: {column: \"/jj:AccidentExport/@generated\"}")
+        }
         let path = directory + "/jiaojing-accidents-2020-20201106.xml.gz"
+        let xml = Self.trafficXML(root: " generated=\"2021-01-05\"", loss: "<jj:Loss>1000</jj:Loss>")
         FileManager.default.createFile(atPath: path, contents: Data(Fixture.gzip(Array(xml.utf8))))
         let summary = try IngestRun(pipeline: pipeline, exportPath: path, outputDirectory: directory + "/out").run()
         #expect(summary.accepted == 1)
         let rows = try String(contentsOfFile: directory + "/out/accident.csv", encoding: .utf8)
         #expect(rows.contains("J1,交警大队,2021-01-05,"), "the root's date, not the file name's 2020-11-06")
+    }
+
+    /// `<Loss unit="万元">`: each record's own unit (元 or 万元), the mapping's unit where it names
+    /// none, and a record in an unknown unit rejected as unknown_unit.
+    @Test func aMoneyFigureTakesItsUnitFromTheData() throws {
+        let (pipeline, directory) = try pipelineCopy(editing: "jiaojing-accidents.yaml") {
+            $0.replacingOccurrences(of: "{from: jj:Loss, unit: 元}", with: "{from: jj:Loss, unit: 元, unit_from: jj:Loss/@unit}")
+        }
+        var xml = ""
+        for (id, loss) in [("W", "<jj:Loss unit=\"万元\">1.5</jj:Loss>"), ("Y", "<jj:Loss unit=\"元\">1000</jj:Loss>"),
+                           ("N", "<jj:Loss>2000</jj:Loss>"), ("U", "<jj:Loss unit=\"美元\">3</jj:Loss>")] {
+            xml += Self.trafficXML(id: id, loss: loss).split(separator: "\n").dropFirst().dropLast().joined(separator: "\n") + "\n"
+        }
+        xml = "<jj:AccidentExport xmlns:jj=\"urn:mingguang:jiaojing:accident:1\">\n" + xml + "</jj:AccidentExport>\n"
+        let path = directory + "/jiaojing-accidents-2020-20201106.xml.gz"
+        FileManager.default.createFile(atPath: path, contents: Data(Fixture.gzip(Array(xml.utf8))))
+        let summary = try IngestRun(pipeline: pipeline, exportPath: path, outputDirectory: directory + "/out").run()
+        #expect(summary.accepted == 3 && summary.rejected == 1)
+        let rows = try String(contentsOfFile: directory + "/out/accident.csv", encoding: .utf8).split(separator: "\n")
+        let loss = RecordSchema.fields(of: .accident).firstIndex { $0.name == "direct_loss_wan_yuan" }!
+        func lossOf(_ id: String) -> String? { rows.first { $0.hasPrefix(id + ",") }.map { String($0.split(separator: ",", omittingEmptySubsequences: false)[loss]) } }
+        #expect(lossOf("W") == "1.5" && lossOf("Y") == "0.1" && lossOf("N") == "0.2")
+        let rejects = try String(contentsOfFile: directory + "/out/rejects.csv", encoding: .utf8)
+        #expect(rejects.contains(",direct_loss_wan_yuan,美元,unknown_unit,"))
     }
 
     /// A YAML syntax error names the file, the line and the column, for the pipeline file and a mapping alike.

@@ -65,6 +65,9 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         public var constant: String?
         public var values: [String: String] = [:]
         public var unit: MoneyUnit?
+        /// Where each record says its own unit: an attribute or a column (`jj:Loss/@unit`, `金额单位`);
+        /// 元 or 万元, anything else rejects the record (`unknown_unit`); empty falls back to `unit`.
+        public var unitFrom: String?
         /// The column holds standard codes, not names: `gbt4754-2017`, `gbt4754-2011` (sector), `gbt2260` (region).
         public var codes: String?
         /// Dates may arrive as Excel serial numbers (45000 = 2023-03-15), as XLSX-to-CSV exports leave them.
@@ -75,6 +78,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
 
         enum CodingKeys: String, CodingKey {
             case from, constant, values, unit, codes, excelSerialDates = "excel_serial_dates", notExported = "not_exported"
+            case unitFrom = "unit_from"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -88,6 +92,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
             constant = try c.decodeIfPresent(String.self, forKey: .constant)
             values = try c.decodeIfPresent([String: String].self, forKey: .values) ?? [:]
             unit = try c.decodeIfPresent(MoneyUnit.self, forKey: .unit)
+            unitFrom = try c.decodeIfPresent(String.self, forKey: .unitFrom)
             codes = try c.decodeIfPresent(String.self, forKey: .codes)
             excelSerialDates = try c.decodeIfPresent(Bool.self, forKey: .excelSerialDates) ?? false
             notExported = try c.decodeIfPresent(Bool.self, forKey: .notExported) ?? false
@@ -159,6 +164,10 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
             case ("sector", .industry?), ("region", .division?): break
             default: problems.append("field \"\(name)\": codes \"\(codes)\" does not apply (sector: gbt4754-2017 or gbt4754-2011; region: gbt2260)")
             }
+        }
+        let money: Set<String> = ["direct_loss_wan_yuan", "fine_yuan", "funds_yuan"]
+        for (name, rule) in fields.sorted(by: { $0.key < $1.key }) where (rule.unit != nil || rule.unitFrom != nil) && !money.contains(name) {
+            problems.append("field \"\(name)\": unit and unit_from apply to money fields only (\(money.sorted().joined(separator: ", ")))")
         }
         let dateSources = [exportDate.column, exportDate.constant, exportDate.fileNamePattern].compactMap { $0 }
         if dateSources.count != 1 { problems.append("export_date needs exactly one of column, constant or file_name_pattern") }

@@ -49,7 +49,12 @@ public struct RecordMapper: Sendable {
         let nameLengths: [Int]
         let plans: [FieldPlan]
 
-        init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList, slots: [String: Int], exportDateSlot: Int?) {
+        /// Money fields whose unit each record gives, and where.
+        let unitSlots: [(field: String, slot: Int)]
+
+        init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList, slots: [String: Int], exportDateSlot: Int?,
+             unitSlots: [(field: String, slot: Int)]) {
+            self.unitSlots = unitSlots
             department = mapping.department
             self.regions = regions
             self.sectors = sectors
@@ -104,15 +109,30 @@ public struct RecordMapper: Sendable {
             if let from = rule.from { slots[field] = slot(for: from) }
         }
         let exportDateSlot = mapping.exportDate.column.map { slot(for: $0) }
+        var unitSlots: [(field: String, slot: Int)] = []
+        for (field, rule) in mapping.fields.sorted(by: { $0.key < $1.key }) {
+            if let from = rule.unitFrom { unitSlots.append((field, slot(for: from))) }
+        }
         self.sourceKeys = keys
-        compiled = Compiled(mapping: mapping, regions: regions, sectors: sectors, slots: slots, exportDateSlot: exportDateSlot)
+        compiled = Compiled(mapping: mapping, regions: regions, sectors: sectors, slots: slots, exportDateSlot: exportDateSlot,
+                            unitSlots: unitSlots)
     }
 
     /// Maps one raw record; `fileExportDate` is the export date when it comes from the
     /// mapping's constant or the file name rather than a column.
     public func map(_ raw: RawRecord, fileExportDate: LocalDate?) -> Result<NormalizedRecord, Rejection> {
         let compiled = compiled
-        var reader = FieldReader(position: raw.position, regions: compiled.regions, sectors: compiled.sectors, units: compiled.units) {
+        var units = compiled.units
+        for (field, slot) in compiled.unitSlots {
+            let text = TextCleaning.trimmed(raw.values[slot] ?? "")
+            guard !text.isEmpty else { continue }
+            guard let unit = MoneyUnit(rawValue: text) else {
+                return .failure(Rejection(position: raw.position, field: field, value: text,
+                                          reason: .unknownUnit(allowed: [MoneyUnit.yuan.rawValue, MoneyUnit.wanYuan.rawValue])))
+            }
+            units[field] = unit
+        }
+        var reader = FieldReader(position: raw.position, regions: compiled.regions, sectors: compiled.sectors, units: units) {
             compiled.value($0, raw: raw, fileExportDate: fileExportDate)
         }
         return RecordSchema.read(mapping.kind, from: &reader, position: raw.position)

@@ -9,6 +9,8 @@ public enum RejectionReason: Hashable, Sendable, Error {
     case notABoolean
     case unknownCode(known: [String])
     case unknownValue(allowed: [String])
+    /// The unit a money figure's own attribute or column names is not one the common format knows.
+    case unknownUnit(allowed: [String])
     case invalidText(byteOffset: Int)
     case wrongFieldCount(expected: Int, found: Int)
     case rectifiedBeforeFound(found: LocalDate)
@@ -33,6 +35,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .notABoolean: "not_a_boolean"
         case .unknownCode: "unknown_code"
         case .unknownValue: "unknown_value"
+        case .unknownUnit: "unknown_unit"
         case .invalidText: "invalid_text"
         case .wrongFieldCount: "wrong_field_count"
         case .rectifiedBeforeFound: "rectified_before_found"
@@ -59,6 +62,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .notABoolean: "is not yes or no; use 是 or 否"
         case .unknownCode(let known): "is not in the code list; known: \(known.joined(separator: "、"))"
         case .unknownValue(let allowed): "is not an allowed value; allowed: \(allowed.joined(separator: "、"))"
+        case .unknownUnit(let allowed): "is not a money unit the figure can be read in; allowed: \(allowed.joined(separator: "、"))"
         case .invalidText(let offset): "has bytes that are not valid text in the declared encoding at byte \(offset)"
         case .wrongFieldCount(let expected, let found): "row has \(found) fields, the header has \(expected)"
         case .rectifiedBeforeFound(let found): "rectification date is before the date found (\(found))"
