@@ -43,7 +43,7 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all report xlsx html help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz FORCE
+.PHONY: all report xlsx html help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz install uninstall FORCE
 
 REPORTS := $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/indicators.xlsx $(RESULTS)/report.html \
            $(RESULTS)/indicators-excel.csv $(RESULTS)/safety.sqlite
@@ -88,6 +88,33 @@ fuzz: ## Fuzz the CSV, XML, gzip/tar and zip/xlsx readers with libFuzzer, FUZZ_S
 	    -artifact_prefix=fuzz/crashes/$$t- fuzz/corpus/$$t fuzz/seeds/$$t || exit 1; \
 	done
 
+# make install: executables, shell completions and man pages under DESTDIR/PREFIX.
+PREFIX ?= /usr/local
+DESTDIR ?=
+GENERATE_MANUAL ?= $(shell swift build -c release --show-bin-path 2>/dev/null)/generate-manual
+INSTALL_DIRS := bin share/man/man1 share/bash-completion/completions share/zsh/site-functions share/fish/vendor_completions.d
+
+install: $(TOOLS) ## Install the executables, shell completions and man pages under PREFIX (default /usr/local)
+ifeq ($(BUILD),yes)
+	swift build -c release --product generate-manual
+endif
+	for d in $(INSTALL_DIRS); do install -d '$(DESTDIR)$(PREFIX)'/$$d; done
+	for t in $(notdir $(TOOLS)); do \
+	  install -m 755 $(BIN)/$$t '$(DESTDIR)$(PREFIX)/bin/'$$t; \
+	  $(BIN)/$$t --generate-completion-script bash > '$(DESTDIR)$(PREFIX)/share/bash-completion/completions/'$$t; \
+	  $(BIN)/$$t --generate-completion-script zsh > '$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_'$$t; \
+	  $(BIN)/$$t --generate-completion-script fish > '$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/'$$t.fish; \
+	  $(GENERATE_MANUAL) $(BIN)/$$t -o '$(DESTDIR)$(PREFIX)/share/man/man1'; \
+	done
+	@echo "installed $(notdir $(TOOLS)) under $(DESTDIR)$(PREFIX) (they load the Swift runtime from $$(dirname $$(dirname $$(command -v swift)))/lib/swift/linux)"
+
+uninstall: ## Remove what make install put under PREFIX
+	for t in $(notdir $(TOOLS)); do \
+	  rm -f '$(DESTDIR)$(PREFIX)/bin/'$$t '$(DESTDIR)$(PREFIX)/share/man/man1/'$$t.1 \
+	    '$(DESTDIR)$(PREFIX)/share/bash-completion/completions/'$$t '$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_'$$t \
+	    '$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/'$$t.fish; \
+	done
+
 prune: ## Keep the newest KEEP published runs (and logs) in OUT/runs
 	$(BIN)/safety-publish --pipeline $(PIPELINE_FILE) --output $(OUT) --keep $(KEEP) --prune
 
@@ -105,6 +132,7 @@ help: ## List the targets and the variables a clerk sets
 
 test: check-sample-data check-templates check-core | deps test-deps ## Run unit, I/O and end-to-end tests (swift test), from the repository alone
 	swift build --build-tests
+	swift build --product generate-manual
 	swift test --skip ConformanceTests
 
 CSV_SPECTRUM ?= ../shared/peer/csv-spectrum

@@ -96,6 +96,35 @@ struct SamplePipelineTests {
         #expect(summary.contains("住建局/zhujian-hazards-2020-20201105.csv,住建局,hazard"))
     }
 
+    /// Operators install, not run from a checkout: executables, man pages and completions under
+    /// PREFIX, and uninstall removes every one. (`make test` builds generate-manual first.)
+    @Test func installPutsExecutablesManPagesAndCompletionsUnderThePrefix() throws {
+        let prefix = NSTemporaryDirectory() + "safety-install-" + UUID().uuidString
+        let manual = Self.bin + "/generate-manual"
+        #expect(FileManager.default.isExecutableFile(atPath: manual), "build it first: swift build --product generate-manual")
+        let (status, output) = try CommandLine.run(["make", "-C", Self.root, "BUILD=no", "BIN=\(Self.bin)", "PREFIX=\(prefix)",
+                                                    "GENERATE_MANUAL=\(manual)", "install"])
+        #expect(status == 0, "make install failed:\n\(output)")
+        let tools = ["safety-ingest", "safety-package", "safety-indicators", "safety-merge", "safety-report", "safety-publish"]
+        for tool in tools {
+            #expect(FileManager.default.isExecutableFile(atPath: prefix + "/bin/" + tool))
+            let man = try String(contentsOfFile: prefix + "/share/man/man1/\(tool).1", encoding: .utf8)
+            #expect(man.contains(".Nm \(tool)") && man.contains("--pipeline"))
+            #expect(try String(contentsOfFile: prefix + "/share/bash-completion/completions/" + tool, encoding: .utf8).contains("--pipeline"))
+            #expect(FileManager.default.fileExists(atPath: prefix + "/share/zsh/site-functions/_" + tool))
+            #expect(FileManager.default.fileExists(atPath: prefix + "/share/fish/vendor_completions.d/\(tool).fish"))
+        }
+        let (help, text) = try CommandLine.run([prefix + "/bin/safety-ingest", "--help"])
+        #expect(help == 0 && text.contains("USAGE: safety-ingest"))
+        let (removed, log) = try CommandLine.run(["make", "-C", Self.root, "BUILD=no", "BIN=\(Self.bin)", "PREFIX=\(prefix)", "uninstall"])
+        #expect(removed == 0, "\(log)")
+        let left = FileManager.default.enumerator(atPath: prefix)?.allObjects.compactMap { $0 as? String }.filter {
+            var directory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: prefix + "/" + $0, isDirectory: &directory) && !directory.boolValue
+        }
+        #expect(left == [], "uninstall left \(left ?? [])")
+    }
+
     @Test func makeReproducesTheSeedFigures() throws {
         let run = try Self.sample.get()
         #expect(run.status == 0, "make failed:\n\(run.output)")
