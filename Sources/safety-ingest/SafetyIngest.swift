@@ -14,15 +14,19 @@ struct SafetyIngest: ParsableCommand {
         Writes OUTPUT/<kind>.csv, OUTPUT/rejects.csv and, last, OUTPUT/summary.json; nothing is published \
         unless the whole file was read and trusted. Memory does not grow with the file.
 
-        Example:
+        Examples:
           safety-ingest --pipeline Pipelines/mingguang/pipeline.yaml \\
             --output out/mingguang/ingest/yingji-hazards-2020.csv SampleData/mingguang/yingji-hazards-2020.csv
+          safety-ingest --check SampleData/mingguang/yingji-accidents-20201105.csv   # rejects by reason, nothing written
         """)
 
     @OptionGroup var options: PipelineOptions
 
     @Option(name: .long, help: ArgumentHelp("Folder for this export's normalized rows, rejects and summary.", valueName: "folder"))
-    var output: String
+    var output: String?
+
+    @Flag(name: .long, help: "Run the mapping over the export without writing anything: print the counts and the rejects by reason.")
+    var check = false
 
     @Option(name: .long, help: ArgumentHelp(
         "The export's name in summaries, rejects and provenance: its path below the data folder (default: its file name).",
@@ -32,9 +36,21 @@ struct SafetyIngest: ParsableCommand {
     @Argument(help: ArgumentHelp("The department export: CSV, XML, gzipped, or a tar(.gz) bundle.", valueName: "export"))
     var export: String
 
+    func validate() throws {
+        if output == nil && !check { throw ValidationError("give --output FOLDER, or --check to write nothing") }
+    }
+
     func run() throws {
+        if check {
+            try CommandRunner.run("safety-ingest", quiet: options.quiet) { _ in
+                let result = try IngestCheck.run(pipeline: try options.load(), exportPath: export, name: name)
+                print(result.report, terminator: "")
+                if let failure = result.failure { throw failure }
+            }
+            return
+        }
         try CommandRunner.run("safety-ingest", quiet: options.quiet) { log in
-            var run = IngestRun(pipeline: try options.load(), exportPath: export, outputDirectory: output, name: name)
+            var run = IngestRun(pipeline: try options.load(), exportPath: export, outputDirectory: output!, name: name)
             let meter = ProgressLine(label: export, enabled: !options.quiet)
             run.progress = { records, bytes in meter.update(records: records, bytes: bytes) }
             let summary = try run.run()

@@ -173,6 +173,27 @@ struct IngestRunTests {
         #expect(rejects.contains(",direct_loss_wan_yuan,美元,unknown_unit,"))
     }
 
+    /// `--check`: the counts and the rejects by reason, nothing left behind; a run that would
+    /// fail says so and still shows why.
+    @Test func checkReportsRejectsByReasonAndWritesNothing() throws {
+        let pipeline = try PipelineLoader.load(Self.pipelinePath)
+        let check = try IngestCheck.run(pipeline: pipeline, exportPath: Self.root + "/SampleData/mingguang/yingji-accidents-20201105.csv")
+        #expect(check.failure == nil && check.summary?.rejected == 1)
+        #expect(check.reasons == [IngestCheck.Reason(code: "not_a_count", count: 1, examples: [
+            "yingji-accidents-20201105.csv:6: field \"deaths\": \"两\" is not a whole number of zero or more; use digits"])])
+        #expect(check.report.contains("rejects by reason:\n  not_a_count  1\n") && check.report.hasSuffix("nothing written (--check)\n"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("safety-check-") }
+        #expect(leftovers.isEmpty)
+
+        let directory = try Fixture.temporaryDirectory()
+        let path = directory + "/yingji-accidents-20201106.csv"
+        FileManager.default.createFile(atPath: path, contents: Data(Self.accidents(bad: 12, good: 1)))
+        let failing = try IngestCheck.run(pipeline: pipeline, exportPath: path)
+        #expect(failing.failure?.exitStatus == .rejectsOverThreshold && failing.reasons.first?.count == 12)
+        #expect(failing.reasons.first?.examples.count == IngestCheck.examplesPerReason)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["yingji-accidents-20201106.csv"])
+    }
+
     /// A YAML syntax error names the file, the line and the column, for the pipeline file and a mapping alike.
     @Test func yamlSyntaxErrorsNameFileLineAndColumn() throws {
         let directory = try Fixture.temporaryDirectory()
