@@ -43,7 +43,7 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all report xlsx html help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz install uninstall FORCE
+.PHONY: all report xlsx html help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz install uninstall describe check FORCE
 
 REPORTS := $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/indicators.xlsx $(RESULTS)/report.html \
            $(RESULTS)/indicators-excel.csv $(RESULTS)/safety.sqlite
@@ -87,6 +87,15 @@ fuzz: ## Fuzz the CSV, XML, gzip/tar and zip/xlsx readers with libFuzzer, FUZZ_S
 	  FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no .build-fuzz/debug/safety-fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512 \
 	    -artifact_prefix=fuzz/crashes/$$t- fuzz/corpus/$$t fuzz/seeds/$$t || exit 1; \
 	done
+
+EXPORT ?=
+describe: $(BIN)/safety-ingest ## Describe EXPORT=file (format, encoding, columns, a draft mapping); check it with make check EXPORT=file
+	@test -n '$(EXPORT)' || { echo "describe: give EXPORT=path/to/export" >&2; exit 64; }
+	$(BIN)/safety-ingest --describe '$(EXPORT)'
+
+check: $(BIN)/safety-ingest ## Run PIPELINE's mapping over EXPORT=file without writing anything: counts and rejects by reason
+	@test -n '$(EXPORT)' || { echo "check: give EXPORT=path/to/export" >&2; exit 64; }
+	$(BIN)/safety-ingest --pipeline $(PIPELINE_FILE) --check '$(EXPORT)'
 
 # make install: executables, shell completions and man pages under DESTDIR/PREFIX.
 PREFIX ?= /usr/local

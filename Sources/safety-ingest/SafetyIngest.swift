@@ -18,6 +18,7 @@ struct SafetyIngest: ParsableCommand {
           safety-ingest --pipeline Pipelines/mingguang/pipeline.yaml \\
             --output out/mingguang/ingest/yingji-hazards-2020.csv SampleData/mingguang/yingji-hazards-2020.csv
           safety-ingest --check SampleData/mingguang/yingji-accidents-20201105.csv   # rejects by reason, nothing written
+          safety-ingest --describe new-export.csv                                   # columns and a draft mapping
         """)
 
     @OptionGroup var options: PipelineOptions
@@ -28,6 +29,9 @@ struct SafetyIngest: ParsableCommand {
     @Flag(name: .long, help: "Run the mapping over the export without writing anything: print the counts and the rejects by reason.")
     var check = false
 
+    @Flag(name: .long, help: "Describe an export nobody has mapped yet: format, encoding, delimiter, header row, columns with samples, and a draft mapping.")
+    var describe = false
+
     @Option(name: .long, help: ArgumentHelp(
         "The export's name in summaries, rejects and provenance: its path below the data folder (default: its file name).",
         valueName: "path"))
@@ -37,10 +41,14 @@ struct SafetyIngest: ParsableCommand {
     var export: String
 
     func validate() throws {
-        if output == nil && !check { throw ValidationError("give --output FOLDER, or --check to write nothing") }
+        if output == nil && !check && !describe { throw ValidationError("give --output FOLDER, or --check or --describe to write nothing") }
     }
 
     func run() throws {
+        if describe {
+            try CommandRunner.run("safety-ingest", quiet: options.quiet) { _ in print(try ExportDescription.describe(path: export), terminator: "") }
+            return
+        }
         if check {
             try CommandRunner.run("safety-ingest", quiet: options.quiet) { _ in
                 let result = try IngestCheck.run(pipeline: try options.load(), exportPath: export, name: name)
