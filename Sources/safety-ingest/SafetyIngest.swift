@@ -14,7 +14,7 @@ struct SafetyIngest: ParsableCommand {
         Writes OUTPUT/<kind>.csv, OUTPUT/rejects.csv and, last, OUTPUT/summary.json; nothing is published \
         unless the whole file was read and trusted. Memory does not grow with the file.
 
-        Examples:
+        Example:
           safety-ingest --pipeline Pipelines/mingguang/pipeline.yaml \\
             --output out/mingguang/ingest/yingji-hazards-2020.csv SampleData/mingguang/yingji-hazards-2020.csv
           safety-ingest --check SampleData/mingguang/yingji-accidents-20201105.csv   # rejects by reason, nothing written

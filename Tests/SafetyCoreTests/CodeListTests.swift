@@ -87,6 +87,23 @@ struct HazardSummaryTests {
         #expect(missing.reason == .missing && missing.field == "stated_rate")
     }
 
+    /// A summary kept by department (部门, 排查数, 整改数, 整改率): the department is its key, no
+    /// region needed; a row giving both, or neither, is rejected.
+    @Test func aSummaryRowMaySumUpADepartment() throws {
+        guard case .success(.hazardSummary(let summary)) = read(["region": "", "department": "住建局"]) else {
+            Issue.record("rejected a department's row"); return
+        }
+        #expect(summary.department == "住建局" && summary.region.isEmpty)
+        var row = StringRow()
+        RecordSchema.write(.hazardSummary(summary), to: &row)
+        let column = try #require(RecordSchema.fields(of: .hazardSummary).firstIndex { $0.name == "department" })
+        #expect(row.fields[column] == "住建局")
+        guard case .failure(let both) = read(["department": "住建局"]) else { Issue.record("accepted region and department"); return }
+        #expect(both.field == "department")
+        guard case .failure(let neither) = read(["region": ""]) else { Issue.record("accepted neither"); return }
+        #expect(neither.field == "region" && neither.reason == .missing)
+    }
+
     @Test func summariesAreNeverCounted() {
         var accumulator = IndicatorAccumulator(periods: [ReportingPeriod(parsing: "2020")!])
         if case .success(let record) = read([:]) { accumulator.add(record) }

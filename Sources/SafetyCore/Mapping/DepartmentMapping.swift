@@ -165,6 +165,9 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
             default: problems.append("field \"\(name)\": codes \"\(codes)\" does not apply (sector: gbt4754-2017 or gbt4754-2011; region: gbt2260)")
             }
         }
+        if kind == .hazardSummary && fields["region"] == nil && fields["department"] == nil {
+            problems.append("a hazard_summary mapping names region or department (what each row sums up)")
+        }
         let money: Set<String> = ["direct_loss_wan_yuan", "fine_yuan", "funds_yuan"]
         for (name, rule) in fields.sorted(by: { $0.key < $1.key }) where (rule.unit != nil || rule.unitFrom != nil) && !money.contains(name) {
             problems.append("field \"\(name)\": unit and unit_from apply to money fields only (\(money.sorted().joined(separator: ", ")))")

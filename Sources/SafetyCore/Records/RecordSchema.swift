@@ -104,10 +104,11 @@ public enum RecordSchema {
             return [
                 SchemaField("period_start", "date", "first day the summary covers"),
                 SchemaField("period_end", "date", "last day the summary covers"),
-                SchemaField("region", "string", "township or subdistrict"),
+                SchemaField("region", "string", required: false, "township or subdistrict the row sums up (or department)"),
                 SchemaField("identified", "integer", minimum: 0, "hazards identified, as reported"),
                 SchemaField("rectified", "integer", minimum: 0, "hazards rectified, as reported"),
                 SchemaField("stated_rate", "number", required: false, "rectification rate as printed, percent; empty only where nothing was identified (0/0 has no rate)"),
+                SchemaField("department", "string", required: false, "department the row sums up (部门), where a summary is kept by department, not region"),
             ]
         case .drill:
             return [
@@ -150,7 +151,7 @@ public enum RecordSchema {
             sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.groupID)
         case .hazardSummary(let r):
             sink.date(r.periodStart); sink.date(r.periodEnd); sink.text(r.region); sink.integer(r.identified); sink.integer(r.rectified)
-            sink.text(r.statedRate?.description ?? "")
+            sink.text(r.statedRate?.description ?? ""); sink.text(r.department)
         case .drill(let r):
             sink.date(r.date); sink.text(r.region); sink.text(r.name); sink.integer(r.participants)
             sink.text(r.fundsFen.map { ExactDecimal.yuan(fen: $0).description } ?? ""); sink.text(r.cityWide ? "true" : "false")
@@ -231,9 +232,15 @@ public enum RecordSchema {
                 reader.fail("stated_rate", reader.text("stated_rate", required: false),
                             .rateDisagrees(computed: computed, rectified: rectified, identified: identified))
             }
+            // A row sums up a region or a department: exactly one of the two.
+            let department = reader.text("department", required: false)
+            let region = department.isEmpty || !reader.text("region", required: false).isEmpty ? reader.region() : ""
+            if !department.isEmpty && !region.isEmpty {
+                reader.fail("department", department, .unknownValue(allowed: ["a region or a department per row, not both"]))
+            }
             record = .hazardSummary(HazardSummaryRecord(
                 id: id, provenance: provenance, periodStart: reader.date("period_start"), periodEnd: reader.date("period_end"),
-                region: reader.region(), identified: identified, rectified: rectified, statedRate: stated))
+                region: region, department: department, identified: identified, rectified: rectified, statedRate: stated))
         case .drill:
             record = .drill(DrillRecord(
                 id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),

@@ -152,16 +152,20 @@ public struct HazardSummaryRecord: Hashable, Sendable {
     public var provenance: Provenance
     public var periodStart: LocalDate
     public var periodEnd: LocalDate
+    /// The region the row sums up; empty when it sums up a department.
     public var region: String
+    /// The department the row sums up (部门); empty when it sums up a region.
+    public var department: String
     public var identified: Int
     public var rectified: Int
     /// The rate as the department printed it, percent; nil where it printed none (only for 0 identified: 0/0 has no rate).
     public var statedRate: ExactDecimal?
 
     public init(id: String, provenance: Provenance, periodStart: LocalDate, periodEnd: LocalDate, region: String,
-                identified: Int, rectified: Int, statedRate: ExactDecimal?) {
+                department: String = "", identified: Int, rectified: Int, statedRate: ExactDecimal?) {
         self.id = id; self.provenance = provenance; self.periodStart = periodStart; self.periodEnd = periodEnd
-        self.region = region; self.identified = identified; self.rectified = rectified; self.statedRate = statedRate
+        self.region = region; self.department = department
+        self.identified = identified; self.rectified = rectified; self.statedRate = statedRate
     }
 }
 
