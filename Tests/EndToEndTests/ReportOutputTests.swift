@@ -194,6 +194,8 @@ struct ReportOutputTests {
             AND sector IS NULL AND region IS NULL AND sector_group IS NULL AND source IS NULL AND month IS NULL AND scope IS NULL
             """]) as? [[Any]])
         #expect((rate.first?.first as? NSNumber)?.doubleValue == 84.6)
+        let described = try #require(try Self.json(["sql", db, "SELECT id, address FROM accident WHERE description = '车辆碰撞 <现场勘查>' ORDER BY id LIMIT 1"]) as? [[Any]])
+        #expect(described.first?.compactMap { $0 as? String } == ["JJ2019-0001", "G104 & 县道"], "free text in SQLite as written")
         let months = try #require(try Self.json(["sql", db, "SELECT COUNT(*) FROM indicators_by_month WHERE period = '2020-YTD-10' AND indicator = 'accidents'"]) as? [[Any]])
         #expect((months.first?.first as? NSNumber)?.intValue == 10)
         let records = try #require(try Self.json(["sql", db, "SELECT COUNT(*) FROM hazard"]) as? [[Any]])

@@ -125,6 +125,14 @@ struct SamplePipelineTests {
         #expect(left == [], "uninstall left \(left ?? [])")
     }
 
+    /// What departments wrote in words reaches the package as written (SQLite: ReportOutputTests).
+    @Test func freeTextIsCarriedAsWritten() throws {
+        let run = try Self.sample.get()
+        let accidents = try String(contentsOfFile: run.out + "/normalized/accident.csv", encoding: .utf8)
+        #expect(accidents.contains(",operating,高处坠落,,,yingji-accidents-20201105.csv,"))
+        #expect(accidents.contains(",operating,车辆碰撞 <现场勘查>,G104 & 县道,,jiaojing-accidents-2020-20201105.xml.gz,"))
+    }
+
     @Test func makeReproducesTheSeedFigures() throws {
         let run = try Self.sample.get()
         #expect(run.status == 0, "make failed:\n\(run.output)")

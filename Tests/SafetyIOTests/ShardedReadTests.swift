@@ -117,7 +117,7 @@ struct FastHazardReadTests {
         let file = NormalizedReader.path(of: .hazard, in: directory)
         var text = try String(contentsOfFile: file, encoding: .utf8)
         // A row whose enterprise has a leading space: the fast path must step aside (the general path trims).
-        text += "HX,交警大队,2020-05-01,2020-04-01,明光街道,建筑,\" 空格企业\",一般,,,false,,f.csv,,9,9\n"
+        text += "HX,交警大队,2020-05-01,2020-04-01,明光街道,建筑,\" 空格企业\",一般,,,false,,,,,f.csv,,9,9\n"
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         func read(fast: Bool) throws -> [String] {
             var rows: [String] = []

@@ -56,6 +56,13 @@ public enum RecordSchema {
         head.count..<(head.count + body(of: kind).count)
     }
 
+    /// The optional text columns of accidents, hazards and enforcement decisions (`FreeText`).
+    static func freeText(description: String) -> [SchemaField] {
+        [SchemaField("description", "string", required: false, description),
+         SchemaField("address", "string", required: false, "address of the site or enterprise, as written"),
+         SchemaField("remark", "string", required: false, "remark (备注), as written")]
+    }
+
     static func body(of kind: RecordKind) -> [SchemaField] {
         switch kind {
         case .accident:
@@ -70,7 +77,7 @@ public enum RecordSchema {
                 SchemaField("grade", "string", allowed: SeverityGrade.allCases.map(\.rawValue), "severity grade (事故等级), derived"),
                 SchemaField("scope", "string", allowed: AccidentScope.allCases.map(\.rawValue),
                             "operating (生产经营性, counted), non_operating or unknown (reported, not counted)"),
-            ]
+            ] + freeText(description: "what happened (事故简况), as the department wrote it")
         case .hazard:
             return [
                 SchemaField("found_date", "date", "date the hazard was identified"),
@@ -82,7 +89,7 @@ public enum RecordSchema {
                 SchemaField("deadline", "date", required: false, "rectification deadline"),
                 SchemaField("listed", "boolean", "listed for supervision (挂牌督办)"),
                 SchemaField("listing_batch", "string", required: false, "listing batch (挂牌批次)"),
-            ]
+            ] + freeText(description: "the hazard (隐患描述), as the department wrote it")
         case .enforcement:
             return [
                 SchemaField("date", "date", "date of the decision"),
@@ -91,7 +98,7 @@ public enum RecordSchema {
                 SchemaField("enterprise", "string", "the party"),
                 SchemaField("action", "string", allowed: EnforcementAction.allCases.map(\.rawValue), "what was imposed"),
                 SchemaField("fine_yuan", "number", required: false, "fine in 元, exact; 0 when none; empty when a fine's amount is unknown"),
-            ]
+            ] + freeText(description: "the violation (违法行为), as the department wrote it")
         case .inspection:
             return [
                 SchemaField("date", "date", "date of the inspection"),
@@ -140,13 +147,14 @@ public enum RecordSchema {
             sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.integer(r.deaths); sink.integer(r.seriousInjuries)
             if let minor = r.minorInjuries { sink.integer(minor) } else { sink.text("") }
             sink.text(r.directLossFen.map { ExactDecimal.wanYuan(fen: $0).description } ?? ""); sink.text(r.grade.rawValue)
-            sink.text(r.scope.rawValue)
+            sink.text(r.scope.rawValue); sink.freeText(r.text)
         case .hazard(let r):
             sink.date(r.foundDate); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.level.rawValue)
             sink.date(r.rectifiedDate); sink.date(r.deadline); sink.text(r.listed ? "true" : "false"); sink.text(r.listingBatch)
+            sink.freeText(r.text)
         case .enforcement(let r):
             sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.action.rawValue)
-            sink.text(r.fineFen.map { ExactDecimal.yuan(fen: $0).description } ?? "")
+            sink.text(r.fineFen.map { ExactDecimal.yuan(fen: $0).description } ?? ""); sink.freeText(r.text)
         case .inspection(let r):
             sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.groupID)
         case .hazardSummary(let r):
@@ -179,7 +187,7 @@ public enum RecordSchema {
         let source = reader.text("source")
         let exportDate = reader.date("export_date")
         let provenance = Provenance(source: source, exportDate: exportDate, position: position)
-        let record: NormalizedRecord
+        var record: NormalizedRecord
         switch kind {
         case .accident:
             let scopeGiven = !reader.text("scope", required: false).isEmpty
@@ -247,6 +255,18 @@ public enum RecordSchema {
                 name: reader.text("name"), participants: reader.count("participants"),
                 fundsFen: reader.optionalFen("funds_yuan", unit: .yuan), cityWide: reader.bool("city_wide")))
         }
+        if kind == .accident || kind == .hazard || kind == .enforcement {
+            let text = FreeText(description: reader.text("description", required: false), address: reader.text("address", required: false),
+                                remark: reader.text("remark", required: false))
+            if text != FreeText() {
+                switch record {
+                case .accident(var r): r.text = text; record = .accident(r)
+                case .hazard(var r): r.text = text; record = .hazard(r)
+                case .enforcement(var r): r.text = text; record = .enforcement(r)
+                default: break
+                }
+            }
+        }
         if let rejection = reader.rejection { return .failure(rejection) }
         return .success(record)
     }
@@ -257,6 +277,13 @@ public protocol RowSink {
     mutating func text(_ value: String)
     mutating func integer(_ value: Int)
     mutating func date(_ value: LocalDate?)
+}
+
+extension RowSink {
+    /// The optional text columns, in schema order.
+    @inlinable public mutating func freeText(_ text: FreeText) {
+        self.text(text.description); self.text(text.address); self.text(text.remark)
+    }
 }
 
 /// A row as texts.

@@ -12,6 +12,17 @@ public enum AccidentScope: String, Sendable, Hashable, CaseIterable, Codable {
     case unknown
 }
 
+/// What the department wrote in words, carried as it wrote it (never interpreted, never counted):
+/// the description (事故简况, 隐患描述, 违法行为), the address of the site or enterprise, a remark (备注).
+public struct FreeText: Hashable, Sendable {
+    public var description = ""
+    public var address = ""
+    public var remark = ""
+    public init(description: String = "", address: String = "", remark: String = "") {
+        self.description = description; self.address = address; self.remark = remark
+    }
+}
+
 /// A production-safety accident (生产安全事故) with its casualties and loss.
 ///
 /// Example: a road traffic accident on 2020-03-14 in 女山湖镇 with 1 death, 0 serious injuries
@@ -32,6 +43,9 @@ public struct AccidentRecord: Hashable, Sendable {
     public var scope: AccidentScope
     /// Graded by what is known: an unknown loss grades by deaths and serious injuries alone.
     public var grade: SeverityGrade { SeverityGrade(deaths: deaths, seriousInjuries: seriousInjuries, directLossFen: directLossFen ?? 0) }
+
+    /// What the department wrote in words (optional text columns).
+    public var text = FreeText()
 
     public init(id: String, provenance: Provenance, date: LocalDate, region: String, sector: String,
                 deaths: Int, seriousInjuries: Int, minorInjuries: Int?, directLossFen: Int64?, scope: AccidentScope = .operating) {
@@ -63,6 +77,9 @@ public struct HazardRecord: Hashable, Sendable {
     public var listed: Bool
     /// The listing batch (批次), empty when not listed.
     public var listingBatch: String
+
+    /// What the department wrote in words (optional text columns).
+    public var text = FreeText()
 
     public init(id: String, provenance: Provenance, foundDate: LocalDate, region: String, sector: String,
                 enterprise: String, level: HazardLevel, rectifiedDate: LocalDate?, deadline: LocalDate?,
@@ -98,6 +115,9 @@ public struct EnforcementRecord: Hashable, Sendable {
     public var action: EnforcementAction
     /// Fine imposed in fen; zero when none; nil when a fine was imposed but its amount is unknown.
     public var fineFen: Int64?
+
+    /// What the department wrote in words (optional text columns).
+    public var text = FreeText()
 
     public init(id: String, provenance: Provenance, date: LocalDate, region: String, sector: String,
                 enterprise: String, action: EnforcementAction, fineFen: Int64?) {
