@@ -74,6 +74,10 @@ let package = Package(
         .executableTarget(name: "safety-fuzz",
                           dependencies: ["SafetyIO"],
                           path: "Sources/safety-fuzz"),
+        // `make conformance`: the CSV reader against the public csv-spectrum suite (outside the repository).
+        .executableTarget(name: "csv-conformance",
+                          dependencies: ["SafetyIO"],
+                          path: "Sources/csv-conformance"),
         .executableTarget(name: "safety-report",
                           dependencies: cliDependencies + ["SafetyReports"],
                           path: "Sources/safety-report"),
@@ -83,8 +87,6 @@ let package = Package(
         .testTarget(name: "SafetyIOTests", dependencies: ["SafetyIO", "SafetyCore", "CZlibSystem"], path: "Tests/SafetyIOTests"),
         .testTarget(name: "SafetyReportsTests", dependencies: ["SafetyReports", "SafetyIO", "SafetyCore"],
                     path: "Tests/SafetyReportsTests"),
-        // The public csv-spectrum suite: `make conformance` only (it reads CSV_SPECTRUM, outside the repository).
-        .testTarget(name: "ConformanceTests", dependencies: ["SafetyIO"], path: "Tests/ConformanceTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["SafetyIO", "SafetyCore", "SafetyReports"], path: "Tests/EndToEndTests",
                     exclude: ["Golden"]),  // golden bulletins, read by path
     ],

@@ -136,7 +136,8 @@ public struct BulletinText: Sendable {
         c["rising_sectors"] = risingSectors
         c["rising_regions"] = risingRegions
         c["has_rising"] = !risingSectors.isEmpty || !risingRegions.isEmpty
-        c["work"] = work(p)
+        let periodWork = work(p)
+        c["work"] = periodWork
         var number = 1
         var campaigns: [[String: Any]] = []
         for campaign in pipeline.campaigns where table.periods.contains(where: { $0.name == campaign.name }) {
@@ -160,9 +161,7 @@ public struct BulletinText: Sendable {
         if listed > 0 { number += 1 }
         // The period's own work figures, after the campaigns and 挂牌督办 (a pipeline without
         // campaigns still reports them).
-        var periodWork = work(p)
-        periodWork["number"] = ChineseNumeral.text(number)
-        c["period_work"] = periodWork
+        c["period_work"] = periodWork.merging(["number": ChineseNumeral.text(number)]) { $1 }
         return c
     }
 

@@ -195,12 +195,8 @@ extension DepartmentMapping.ExportDateRule {
             return date
         }
         if let fileNamePattern {
-            guard let regex = try? Regex(fileNamePattern) else {
-                throw MappingProblem("export_date file_name_pattern \"\(fileNamePattern)\" is not a valid regular expression")
-            }
-            guard let match = fileName.firstMatch(of: regex), match.output.count > 1,
-                  let captured = match.output[1].substring,
-                  case .success(let date) = DateText.parse(String(captured)) else {
+            guard let captured = try FileNamePattern.firstCapture(fileNamePattern, in: fileName, option: "export_date file_name_pattern"),
+                  case .success(let date) = DateText.parse(captured) else {
                 throw MappingProblem("file name \"\(fileName)\" does not carry an export date matching \(fileNamePattern)")
             }
             return date
@@ -213,4 +209,14 @@ extension DepartmentMapping.ExportDateRule {
 public struct MappingProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A regular expression on a file name whose first group captures a value (an export date, a year).
+public enum FileNamePattern {
+    /// The first group's text where `pattern` matches `name`; nil where it does not match.
+    public static func firstCapture(_ pattern: String, in name: String, option: String) throws(MappingProblem) -> String? {
+        guard let regex = try? Regex(pattern) else { throw MappingProblem("\(option) \"\(pattern)\" is not a valid regular expression") }
+        guard let match = name.firstMatch(of: regex), match.output.count > 1, let group = match.output[1].substring else { return nil }
+        return String(group)
+    }
 }

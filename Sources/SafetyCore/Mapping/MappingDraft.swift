@@ -53,7 +53,7 @@ public struct MappingDraft: Sendable, Equatable {
             for (field, names) in vocabulary[kind]! {
                 var best: (header: Int, rank: Int)?
                 for (index, header) in headers.enumerated() where !taken.contains(index) {
-                    let clean = header.trimmingSpaces
+                    let clean = TextCleaning.trimmed(header)
                     guard let rank = names.firstIndex(where: { clean == $0 || clean.hasPrefix($0 + "(") || clean.hasPrefix($0 + "（") })
                     else { continue }
                     if best == nil || rank < best!.rank { best = (index, rank) }
@@ -62,7 +62,7 @@ public struct MappingDraft: Sendable, Equatable {
             }
             let used = Set(chosen.keys)
             let matches = chosen.sorted { $0.value.header < $1.value.header }.map { field, pick in
-                (field: field, header: headers[pick.header], unit: money.contains(field) ? unit(in: headers[pick.header].trimmingSpaces) : nil)
+                (field: field, header: headers[pick.header], unit: money.contains(field) ? unit(in: TextCleaning.trimmed(headers[pick.header])) : nil)
             }
             // Fields the kind needs; `id` counts double so an id column decides between kinds.
             let score = matches.count + (used.contains("id") ? 1 : 0)
@@ -120,17 +120,6 @@ public struct MappingDraft: Sendable, Equatable {
     /// A header as a YAML scalar: quoted when YAML would read it otherwise.
     static func quoted(_ text: String) -> String {
         let plain = !text.isEmpty && !text.contains { ":#{}[],&*!|>'\"%@`".contains($0) } && text.first != " " && text.last != " "
-        return plain ? text : "\"" + text.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
-    }
-}
-
-extension String {
-    /// Without ASCII and full-width spaces at either end.
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\u{3000}" || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\u{3000}" || $0 == "\t" }.reversed())
-    }
-
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        components(separatedByString: target).joined(separator: replacement)
+        return plain ? text : "\"" + text.components(separatedByString: "\\").joined(separator: "\\\\").components(separatedByString: "\"").joined(separator: "\\\"") + "\""
     }
 }

@@ -38,17 +38,11 @@ public struct PipelineConfig: Sendable, Decodable {
                 return (date, nil)
             }
             guard let year else { throw MappingProblem("covers needs year (a pattern on the file name) or from (a date)") }
-            guard let text = try Self.firstGroup(year, in: fileName), let y = Int(text), (1900...2999).contains(y) else {
+            guard let text = try FileNamePattern.firstCapture(year, in: fileName, option: "covers: year"), let y = Int(text),
+                  (1900...2999).contains(y) else {
                 throw MappingProblem("file name \"\(fileName)\" does not name a year matching covers: year \(year)")
             }
             return (LocalDate(year: y, month: 1, day: 1), LocalDate(year: y, month: 12, day: 31))
-        }
-
-        static func firstGroup(_ pattern: String, in text: String) throws(MappingProblem) -> String? {
-            let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(pattern) } catch { throw MappingProblem("covers: year \"\(pattern)\" is not a valid regular expression") }
-            guard let match = text.firstMatch(of: regex), match.output.count > 1, let group = match.output[1].substring else { return nil }
-            return String(group)
         }
     }
 

@@ -40,16 +40,13 @@ public struct FieldReader {
         return raw
     }
 
-    public mutating func count(_ field: String) -> Int {
-        let raw = text(field)
-        guard !raw.isEmpty else { return 0 }
-        guard let n = DecimalText.count(raw) else { reject(field, raw, .notACount); return 0 }
-        return n
-    }
+    /// A count the record must have (empty: rejected as missing, read as 0).
+    public mutating func count(_ field: String) -> Int { wholeNumber(field, text(field)) ?? 0 }
 
     /// A count that may be unknown: nil when the cell is empty or the field not exported.
-    public mutating func optionalCount(_ field: String) -> Int? {
-        let raw = text(field, required: false)
+    public mutating func optionalCount(_ field: String) -> Int? { wholeNumber(field, text(field, required: false)) }
+
+    private mutating func wholeNumber(_ field: String, _ raw: String) -> Int? {
         guard !raw.isEmpty else { return nil }
         guard let n = DecimalText.count(raw) else { reject(field, raw, .notACount); return nil }
         return n
@@ -61,16 +58,6 @@ public struct FieldReader {
         guard !raw.isEmpty else { return nil }
         guard let fen = DecimalText.fen(raw, unit: units[field] ?? unit), fen >= 0 else {
             reject(field, raw, .notAnAmount); return nil
-        }
-        return fen
-    }
-
-    /// Money in fen; empty means zero unless required.
-    public mutating func fen(_ field: String, unit: MoneyUnit, required: Bool = false) -> Int64 {
-        let raw = text(field, required: required)
-        guard !raw.isEmpty else { return 0 }
-        guard let fen = DecimalText.fen(raw, unit: units[field] ?? unit), fen >= 0 else {
-            reject(field, raw, .notAnAmount); return 0
         }
         return fen
     }

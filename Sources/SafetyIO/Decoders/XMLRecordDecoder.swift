@@ -67,6 +67,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             state.outsideMask |= 1 << UInt64(index)  // matches nothing inside the record
             state.outside.append(.init(elements: key.elements.map { parser.id(of: $0) }, attribute: key.attribute, slot: index))
         }
+        state.documentValues = Array(repeating: nil, count: state.keyEnds.count)
         state.numberChildren()
         self.parser = parser
     }
@@ -91,7 +92,8 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         var keyEnds: [Int] = []
         var keyAttributes: [Name?] = []
         /// Values outside the record (absolute paths): an ancestor's attribute or the text of an
-        /// element before the record, set as the document is read and given to every record after.
+        /// element before the record, set as the document is read and given to every record after;
+        /// every record starts from these (nil where no absolute path names the key).
         struct Outside { var elements: [Int]; var attribute: Name?; var slot: Int }
         var outside: [Outside] = []
         var outsideMask: UInt64 = 0
@@ -146,7 +148,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 recordNumber += 1
                 recordLine = line()
                 recordTooLarge = false
-                values = documentValues.isEmpty ? Array(repeating: nil, count: keyEnds.count) : documentValues
+                values = documentValues
                 level = 0
             } else {
                 return nil
@@ -179,7 +181,6 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         /// An element outside the records that an absolute path names: its attribute now, its text at its end.
         mutating func readOutside(_ element: XMLElementStart) {
             for key in outside where key.elements == stack {
-                if documentValues.isEmpty { documentValues = Array(repeating: nil, count: keyEnds.count) }
                 if let attribute = key.attribute {
                     documentValues[key.slot] = element.attributes.first(where: { $0.0 == attribute })?.1
                 } else if outsideText == nil {

@@ -64,14 +64,14 @@ public enum ExportDescription {
             .map { $0.fields.map { String(decoding: $0, as: UTF8.self) } }
         guard !rows.isEmpty else { return ["format: csv, but no rows in the first \(sampleBytes) bytes"] }
         let headerIndex = headerRow(rows)
-        let header = rows[headerIndex].map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = rows[headerIndex].map(TextCleaning.trimmed)
         let data = rows.dropFirst(headerIndex + 1)
         let delimiterName = delimiter == 9 ? "tab" : "\"\(String(UnicodeScalar(delimiter)))\""
         var lines = ["format: csv, encoding: \(encoding), delimiter: \(delimiterName), header row: \(headerIndex + 1)"
                      + (headerIndex > 0 ? " (rows above it are titles)" : ""),
                      "columns (\(data.count) sample rows):"]
         for (index, name) in header.enumerated() {
-            let values = data.map { index < $0.count ? $0[index].trimmingCharacters(in: .whitespaces) : "" }
+            let values = data.map { index < $0.count ? TextCleaning.trimmed($0[index]) : "" }
             var seen: [String] = []
             for value in values where !value.isEmpty && !seen.contains(value) && seen.count < 3 { seen.append(value) }
             let empty = values.filter(\.isEmpty).count
@@ -107,8 +107,10 @@ public enum ExportDescription {
         let common = widths.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? 0
         for (index, row) in rows.prefix(10).enumerated() where row.count == common {
             let named = row.filter { cell in
-                let t = cell.trimmingCharacters(in: .whitespaces)
-                return !t.isEmpty && Double(t) == nil && DateText.parse(t).isSuccess == false
+                let t = TextCleaning.trimmed(cell)
+                if t.isEmpty || Double(t) != nil { return false }
+                if case .success = DateText.parse(t) { return false }
+                return true
             }
             if named.count * 2 > row.count { return index }
         }
@@ -146,7 +148,7 @@ public enum ExportDescription {
                 text.removeAll(keepingCapacity: true)
             }
             func endElement() {
-                let value = String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                let value = TextCleaning.trimmed(String(decoding: text, as: UTF8.self))
                 if !value.isEmpty, samples[stack, default: []].count < 3, !samples[stack, default: []].contains(value) {
                     samples[stack, default: []].append(value)
                 }
@@ -181,8 +183,4 @@ public enum ExportDescription {
         }
         return lines
     }
-}
-
-extension Result {
-    var isSuccess: Bool { if case .success = self { true } else { false } }
 }
