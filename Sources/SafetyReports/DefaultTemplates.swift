@@ -21,7 +21,7 @@ enum DefaultTemplates {
 
 {{/has_sectors}}
 {{#sectors}}
-- {{label}}：事故{{accidents}}起（{{accidents_change}}），死亡{{deaths}}人（{{deaths_change}}），重伤{{serious_injuries}}人（{{serious_injuries_change}}）。
+- {{label}}：事故{{accidents}}起（{{accidents_change}}），死亡{{#with_missing}}（含下落不明）{{/with_missing}}{{deaths}}人（{{deaths_change}}），重伤{{#with_poisoning}}（含急性工业中毒）{{/with_poisoning}}{{serious_injuries}}人（{{serious_injuries_change}}）。
 {{/sectors}}
 
 ## 二、隐患排查治理
@@ -59,7 +59,7 @@ enum DefaultTemplates {
         ("overview", #"""
 {{! 总体形势 of the focus sector and the others. The blocks lead and lead_none open the first
     sentence; a template that includes this one as a parent may replace them (see month.md). }}
-{{#focus}}{{^known}}{{label}}事故数据不全（部分部门未报送本期数据），起数不详。{{/known}}{{#known}}{{#any}}{{$lead}}{{phrase}}，{{area}}共发生{{/lead}}{{label}}事故{{accidents}}起，造成{{deaths}}人死亡、{{serious_injuries}}人重伤，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}、重伤人数{{serious_injuries_change}}。{{/any}}{{^any}}{{$lead_none}}{{phrase}}，{{area}}未发生{{/lead_none}}{{label}}事故，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。{{/any}}{{/known}}{{#major}}{{#known}}{{#any}}发生较大以上{{short_label}}事故{{accidents}}起，造成{{deaths}}人死亡{{/any}}{{^any}}未发生较大以上{{short_label}}事故{{/any}}，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。{{/known}}{{/major}}{{#full_scope}}{{#differs}}全口径统计，{{area}}共发生{{short_label}}事故{{accidents}}起、死亡{{deaths}}人（{{includes}}），较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。{{/differs}}{{/full_scope}}{{/focus}}{{#others}}{{#known}}{{#any}}{{list}}共发生生产安全事故{{accidents}}起，造成{{deaths}}人死亡{{/any}}{{^any}}{{list}}继续保持稳定，未发生生产安全事故{{/any}}，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。{{/known}}{{/others}}{{#scope_unknown}}{{#any}}另有{{accidents}}起事故未注明是否属生产经营性，未纳入统计，请报送部门核实。{{/any}}{{/scope_unknown}}
+{{#focus}}{{^known}}{{label}}事故数据不全（部分部门未报送本期数据），起数不详。{{/known}}{{#known}}{{#any}}{{$lead}}{{phrase}}，{{area}}共发生{{/lead}}{{label}}事故{{accidents}}起，造成{{#with_missing}}死亡（含下落不明）{{deaths}}人{{/with_missing}}{{^with_missing}}{{deaths}}人死亡{{/with_missing}}、{{#with_poisoning}}重伤（含急性工业中毒）{{serious_injuries}}人{{/with_poisoning}}{{^with_poisoning}}{{serious_injuries}}人重伤{{/with_poisoning}}，较上年同期，事故起数{{accidents_change}}、死亡{{#with_missing}}和下落不明{{/with_missing}}人数{{deaths_change}}、重伤{{#with_poisoning}}（含急性工业中毒）{{/with_poisoning}}人数{{serious_injuries_change}}。{{/any}}{{^any}}{{$lead_none}}{{phrase}}，{{area}}未发生{{/lead_none}}{{label}}事故，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。{{/any}}{{/known}}{{#major}}{{#known}}{{#any}}发生较大以上{{short_label}}事故{{accidents}}起，造成{{deaths}}人死亡{{/any}}{{^any}}未发生较大以上{{short_label}}事故{{/any}}，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。{{/known}}{{/major}}{{#full_scope}}{{#differs}}全口径统计，{{area}}共发生{{short_label}}事故{{accidents}}起、死亡{{deaths}}人（{{includes}}），较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。{{/differs}}{{/full_scope}}{{/focus}}{{#others}}{{#known}}{{#any}}{{list}}共发生生产安全事故{{accidents}}起，造成{{#with_missing}}死亡（含下落不明）{{deaths}}人{{/with_missing}}{{^with_missing}}{{deaths}}人死亡{{/with_missing}}{{/any}}{{^any}}{{list}}继续保持稳定，未发生生产安全事故{{/any}}，较上年同期，事故起数{{accidents_change}}、死亡{{#with_missing}}和下落不明{{/with_missing}}人数{{deaths_change}}。{{/known}}{{/others}}{{#scope_unknown}}{{#any}}另有{{accidents}}起事故未注明是否属生产经营性，未纳入统计，请报送部门核实。{{/any}}{{/scope_unknown}}
 
 """#),
         ("quarter.md", #"""
@@ -86,10 +86,10 @@ enum DefaultTemplates {
 
 {{#has_rising}}
 {{#rising_sectors}}
-- 行业领域：{{label}}，事故{{accidents}}起，{{accidents_change}}；死亡{{deaths}}人，{{deaths_change}}。
+- 行业领域：{{label}}，事故{{accidents}}起，{{accidents_change}}；死亡{{#with_missing}}（含下落不明）{{/with_missing}}{{deaths}}人，{{deaths_change}}。
 {{/rising_sectors}}
 {{#rising_regions}}
-- 乡镇（街道）：{{label}}，事故{{accidents}}起，{{accidents_change}}；死亡{{deaths}}人，{{deaths_change}}。
+- 乡镇（街道）：{{label}}，事故{{accidents}}起，{{accidents_change}}；死亡{{#with_missing}}（含下落不明）{{/with_missing}}{{deaths}}人，{{deaths_change}}。
 {{/rising_regions}}
 {{/has_rising}}
 {{^has_rising}}
@@ -125,7 +125,7 @@ enum DefaultTemplates {
 {{/known}}
 {{#known}}
 {{#any}}
-{{phrase}}，{{area}}共发生生产安全事故{{accidents}}起，造成{{deaths}}人死亡、{{serious_injuries}}人重伤{{#has_loss}}，直接经济损失{{#loss_known}}{{loss}}万元{{/loss_known}}{{^loss_known}}不详{{/loss_known}}{{#loss_partial}}（其中{{loss_unknown}}起事故损失未报，未计入）{{/loss_partial}}{{/has_loss}}，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}、重伤人数{{serious_injuries_change}}。
+{{phrase}}，{{area}}共发生生产安全事故{{accidents}}起，造成{{#with_missing}}死亡（含下落不明）{{deaths}}人{{/with_missing}}{{^with_missing}}{{deaths}}人死亡{{/with_missing}}、{{#with_poisoning}}重伤（含急性工业中毒）{{serious_injuries}}人{{/with_poisoning}}{{^with_poisoning}}{{serious_injuries}}人重伤{{/with_poisoning}}{{#has_loss}}，直接经济损失{{#loss_known}}{{loss}}万元{{/loss_known}}{{^loss_known}}不详{{/loss_known}}{{#loss_partial}}（其中{{loss_unknown}}起事故损失未报，未计入）{{/loss_partial}}{{/has_loss}}，较上年同期，事故起数{{accidents_change}}、死亡{{#with_missing}}和下落不明{{/with_missing}}人数{{deaths_change}}、重伤{{#with_poisoning}}（含急性工业中毒）{{/with_poisoning}}人数{{serious_injuries_change}}。
 {{/any}}
 {{^any}}
 {{phrase}}，{{area}}未发生生产安全事故，较上年同期，事故起数{{accidents_change}}、死亡人数{{deaths_change}}。

@@ -93,8 +93,46 @@ public struct BulletinText: Sendable {
         ("minor_injuries", .minorInjuries, "人"),
     ]
 
+    /// Deaths (or serious injuries) as published: with the persons missing (死亡和下落不明), or
+    /// with acute industrial poisoning (重伤，包括急性工业中毒), when any are known this period or
+    /// the same period last year; `minus` takes a breakdown's part out (every sector but the focus).
+    /// `added` is the known count added this period (nil when none was, in either year).
+    func published(_ base: IndicatorCode, with extra: IndicatorCode, _ p: String, _ b: Breakdown,
+                   minus other: Breakdown? = nil) -> (figure: Figure, added: Int64?) {
+        let plain = other.map { figure(base, p, b) - figure(base, p, $0) } ?? figure(base, p, b)
+        func part(_ b: Breakdown) -> (now: Int64, before: Int64, unknownNow: Int64, unknownBefore: Int64) {
+            guard let row = table.row(extra, period: p, breakdown: b) else { return (0, 0, 0, 0) }
+            return (row.value?.units ?? 0, row.previousValue?.units ?? 0, row.unknownRecords, row.previousUnknownRecords)
+        }
+        var x = part(b)
+        if let other {
+            let o = part(other)
+            x = (x.now - o.now, x.before - o.before, x.unknownNow - o.unknownNow, x.unknownBefore - o.unknownBefore)
+        }
+        guard x.now > 0 || x.before > 0 else { return (plain, nil) }
+        var f = Figure(now: plain.now.map { $0 + x.now }, before: plain.before.map { $0 + x.before },
+                       comparable: plain.comparable && x.unknownNow == 0 && x.unknownBefore == 0)
+        if plain.comparable && !f.comparable {
+            f.note = extra == .missing ? "部分事故未报下落不明人数" : "部分事故未报急性工业中毒人数"
+        }
+        return (f, x.now)
+    }
+
+    /// Overrides `deaths` and `serious_injuries` with the published figures, and says so:
+    /// `with_missing` and `missing`, `with_poisoning` and `poisoned`.
+    private func publishedCasualties(_ out: inout [String: Any], _ p: String, _ b: Breakdown, minus other: Breakdown? = nil) {
+        for (key, base, extra, flag, count) in [("deaths", IndicatorCode.deaths, IndicatorCode.missing, "with_missing", "missing"),
+                                                ("serious_injuries", .seriousInjuries, .acutePoisonings, "with_poisoning", "poisoned")] {
+            let (f, added) = published(base, with: extra, p, b, minus: other)
+            out[flag] = added != nil
+            out[count] = String(added ?? 0)
+            if added != nil { out.merge(f.context(key, unit: "人")) { $1 } }
+        }
+    }
+
     private func casualties(_ period: String, _ breakdown: Breakdown) -> [String: Any] {
         var out = counts(period, breakdown, BulletinText.casualties)
+        publishedCasualties(&out, period, breakdown)
         out.merge(sum("loss", .directLossWanYuan, period, breakdown)) { $1 }
         out["direct_loss"] = out["loss"]
         out["direct_loss_previous"] = lastYearsLoss(period, breakdown)
@@ -192,6 +230,7 @@ public struct BulletinText: Sendable {
                                      "any": (accidents.now ?? 1) > 0, "known": accidents.now != nil && deaths.now != nil]
         others.merge(accidents.context("accidents", unit: "起")) { $1 }
         others.merge(deaths.context("deaths", unit: "人")) { $1 }
+        publishedCasualties(&others, p, .all, minus: .sector(focus))
         let unknown = pair(.accidentsScopeUnknown, p, Breakdown.all.inFullScope).0
         return ["focus": f, "others": others, "scope_unknown": ["any": unknown > 0, "accidents": String(unknown)] as [String: Any]]
     }
@@ -256,6 +295,7 @@ public struct BulletinText: Sendable {
             var row: [String: Any] = ["label": entry.label]
             row.merge(accidents.context("accidents", unit: "起")) { $1 }
             row.merge(figure(.deaths, p, Breakdown(dimension, entry.name)).context("deaths", unit: "人")) { $1 }
+            publishedCasualties(&row, p, Breakdown(dimension, entry.name))
             return (now - before, index, row)
         }
         return rows.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }.prefix(3).map(\.2)
@@ -270,6 +310,8 @@ struct Figure: Hashable {
     var before: Int64?
     /// False when both are known but the exports cover this period only in part.
     var comparable = true
+    /// Why they do not compare, when it is not the coverage.
+    var note: String? = nil
 
     static let noData = "无数据"
 
@@ -277,7 +319,7 @@ struct Figure: Hashable {
     func words(_ unit: String) -> String {
         guard let now else { return "无法比较（本期数据不详）" }
         guard let before else { return "无法比较（上年同期无数据）" }
-        guard comparable else { return "无法比较（本期数据不完整）" }
+        guard comparable else { return "无法比较（\(note ?? "本期数据不完整")）" }
         return YearOverYearChange.words(current: now, previous: before, unit: unit)
     }
 

@@ -1,5 +1,5 @@
 /// One slice of the data an indicator row describes: the whole, or one sector, sector group
-/// (工矿商贸), region, source department or month within the period. Rows are one-dimensional,
+/// (工矿商贸), region, source department, month within the period or accident category. Rows are one-dimensional,
 /// under the statistical scope (operating accidents only) or, with `fullScope`, 全口径 (every
 /// accident the department exported, operating or not).
 public struct Breakdown: Hashable, Sendable, Codable, Comparable {
@@ -7,6 +7,8 @@ public struct Breakdown: Hashable, Sendable, Codable, Comparable {
         case total, sector
         case sectorGroup = "sector_group"
         case region, source, month
+        /// Accident category (事故类别); accidents only, 不详 for those without one.
+        case category
     }
 
     public var dimension: Dimension
@@ -33,7 +35,7 @@ public struct Breakdown: Hashable, Sendable, Codable, Comparable {
     public static func region(_ key: String) -> Breakdown { Breakdown(.region, key) }
 
     /// The columns of indicators.csv that carry breakdown keys, in order.
-    public static let columns: [Dimension] = [.sector, .region, .sectorGroup, .source, .month]
+    public static let columns: [Dimension] = [.sector, .region, .sectorGroup, .source, .month, .category]
 
     public static func < (lhs: Breakdown, rhs: Breakdown) -> Bool {
         if lhs.fullScope != rhs.fullScope { return !lhs.fullScope }

@@ -114,6 +114,9 @@ public struct CellCounter {
                 }
             }
             let fixed = slots.count
+            if case .accident(let accident) = record {
+                slots.append(slot(Breakdown(.category, accident.category.isEmpty ? AccidentCategories.unknownKey : accident.category)))
+            }
             if window.role != .prior {
                 // Months of last year's window carry this year's label, so rows line up.
                 let day = LocalDate(dayNumber: date)

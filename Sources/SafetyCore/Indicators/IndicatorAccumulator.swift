@@ -81,17 +81,20 @@ public struct IndicatorAccumulator: Sendable, Codable {
     /// it has records of; relative indicators for the total (and GDP-relative deaths per region).
     /// `expected` names, per kind, the departments whose exports the figures need (from the
     /// pipeline's export rules); with `coverage` it decides which figures are left empty.
-    public func table(sectors: CodeList, regions: CodeList, relative: RelativeRules = RelativeRules(),
-                      rounding: RoundingMode = .halfUp, expected: [RecordKind: [String]] = [:]) -> IndicatorTable {
+    public func table(sectors: CodeList, regions: CodeList, categories: CodeList = CodeList(AccidentCategories.gb6441),
+                      relative: RelativeRules = RelativeRules(), rounding: RoundingMode = .halfUp,
+                      expected: [RecordKind: [String]] = [:]) -> IndicatorTable {
         var rows: [IndicatorRow] = []
         let sectorOrder = Dictionary(uniqueKeysWithValues: sectors.names.enumerated().map { ($1, $0) })
         let regionOrder = Dictionary(uniqueKeysWithValues: regions.names.enumerated().map { ($1, $0) })
+        let categoryOrder = Dictionary(uniqueKeysWithValues: categories.names.enumerated().map { ($1, $0) })
         func rank(_ b: Breakdown) -> (Int, Int, Int, String) {
             let d = Breakdown.Dimension.allCases.firstIndex(of: b.dimension)!
             let s = b.fullScope ? 1 : 0
             switch b.dimension {
             case .sector: return (s, d, sectorOrder[b.key] ?? Int.max, b.key)
             case .region: return (s, d, regionOrder[b.key] ?? Int.max, b.key)
+            case .category: return (s, d, categoryOrder[b.key] ?? Int.max, b.key)
             default: return (s, d, 0, b.key)
             }
         }

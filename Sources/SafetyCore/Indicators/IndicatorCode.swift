@@ -2,7 +2,15 @@
 /// and tests. The order here is the row order of every output.
 public enum IndicatorCode: String, Sendable, Hashable, CaseIterable, Codable {
     case accidents, deaths
+    /// Persons missing (下落不明); empty when no accident's figure is known.
+    case missing
+    /// Deaths and persons missing together (死亡和下落不明), as published figures give them.
+    case deathsAndMissing = "deaths_and_missing"
     case seriousInjuries = "serious_injuries"
+    /// Acute industrial poisoning (急性工业中毒), counted apart from serious injuries.
+    case acutePoisonings = "acute_poisonings"
+    /// Serious injuries with acute industrial poisoning (重伤，包括急性工业中毒).
+    case seriousInjuriesAndPoisonings = "serious_injuries_and_poisonings"
     case minorInjuries = "minor_injuries"
     case directLossWanYuan = "direct_loss_wan_yuan"
     /// Accidents graded 较大 or above (较大以上).
@@ -48,7 +56,8 @@ public enum IndicatorCode: String, Sendable, Hashable, CaseIterable, Codable {
     public var unit: String {
         switch self {
         case .accidents, .majorAccidents, .accidentsByGrade, .accidentsScopeUnknown: "起"
-        case .deaths, .seriousInjuries, .minorInjuries, .majorAccidentDeaths: "人"
+        case .deaths, .seriousInjuries, .minorInjuries, .majorAccidentDeaths, .missing, .deathsAndMissing, .acutePoisonings,
+             .seriousInjuriesAndPoisonings: "人"
         case .directLossWanYuan, .finesWanYuan, .drillFundsWanYuan: "万元"
         case .hazardsIdentified, .hazardsRectified, .majorHazards, .majorHazardsRectified,
              .listedHazards, .listedHazardsRectified, .hazardsRectifiedOnTime, .hazardsOverdue: "个"
@@ -67,7 +76,8 @@ public enum IndicatorCode: String, Sendable, Hashable, CaseIterable, Codable {
     /// The record kind an indicator is counted from.
     public var kind: RecordKind {
         switch self {
-        case .accidents, .deaths, .seriousInjuries, .minorInjuries, .directLossWanYuan, .majorAccidents,
+        case .accidents, .deaths, .seriousInjuries, .minorInjuries, .directLossWanYuan, .majorAccidents, .missing, .deathsAndMissing,
+             .acutePoisonings, .seriousInjuriesAndPoisonings,
              .majorAccidentDeaths, .accidentsByGrade, .accidentsScopeUnknown, .deathsPer100mGDP, .deathsPer100kWorkers, .roadDeathsPer10kVehicles: .accident
         case .hazardsIdentified, .hazardsRectified, .rectificationRate, .majorHazards, .majorHazardsRectified,
              .listedHazards, .listedHazardsRectified, .listingBatches, .hazardsRectifiedOnTime, .hazardsOverdue: .hazard
@@ -94,7 +104,11 @@ public enum IndicatorCode: String, Sendable, Hashable, CaseIterable, Codable {
     /// A sum of a figure departments may not know or export (`RecordSchema.unknowable`): its
     /// rows say how many records' figures are unknown, and it is empty when all are.
     public var canBeUnknown: Bool {
-        self == .minorInjuries || self == .directLossWanYuan || self == .finesWanYuan || self == .drillFundsWanYuan
+        switch self {
+        case .minorInjuries, .directLossWanYuan, .finesWanYuan, .drillFundsWanYuan, .missing, .deathsAndMissing, .acutePoisonings,
+             .seriousInjuriesAndPoisonings: true
+        default: false
+        }
     }
 
     /// Relative to a denominator from the pipeline's reference data; shown for the total and regions.

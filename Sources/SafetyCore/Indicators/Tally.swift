@@ -3,6 +3,7 @@
 public struct Tally: Sendable, Hashable, Codable {
     public var records = KindCounts()
     public var accidents: Int64 = 0, deaths: Int64 = 0, seriousInjuries: Int64 = 0, minorInjuries: Int64 = 0
+    public var missing: Int64 = 0, acutePoisonings: Int64 = 0
     public var directLossFen: Int64 = 0
     public var majorAccidents: Int64 = 0, majorAccidentDeaths: Int64 = 0
     public var accidentsByGrade: [SeverityGrade: Int64] = [:]
@@ -22,6 +23,7 @@ public struct Tally: Sendable, Hashable, Codable {
     /// Records whose figure is unknown (not exported, or left empty): the sums above hold the
     /// known values only, and these say how many are missing from them.
     public var minorInjuriesUnknown: Int64 = 0, directLossUnknown: Int64 = 0, fineUnknown: Int64 = 0, drillFundsUnknown: Int64 = 0
+    public var missingUnknown: Int64 = 0, acutePoisoningsUnknown: Int64 = 0
 
     public init() {}
 
@@ -29,6 +31,8 @@ public struct Tally: Sendable, Hashable, Codable {
         records.add(other.records)
         accidents += other.accidents; deaths += other.deaths
         seriousInjuries += other.seriousInjuries; minorInjuries += other.minorInjuries
+        missing += other.missing; acutePoisonings += other.acutePoisonings
+        missingUnknown += other.missingUnknown; acutePoisoningsUnknown += other.acutePoisoningsUnknown
         directLossFen += other.directLossFen
         majorAccidents += other.majorAccidents; majorAccidentDeaths += other.majorAccidentDeaths
         accidentsByGrade.merge(other.accidentsByGrade, uniquingKeysWith: +)
@@ -57,7 +61,8 @@ public struct Tally: Sendable, Hashable, Codable {
     /// cells, and copying it out of its enum for each would cost more than the counting.
     public struct Contribution {
         enum Values {
-            case accident(deaths: Int64, serious: Int64, minor: Int64?, lossFen: Int64?, grade: SeverityGrade, scopeUnknown: Bool)
+            case accident(deaths: Int64, serious: Int64, minor: Int64?, lossFen: Int64?, grade: SeverityGrade, scopeUnknown: Bool,
+                          missing: Int64?, poisoned: Int64?)
             case hazard(rectified: LocalDate?, deadline: LocalDate?, major: Bool, listed: Bool, batch: String)
             case enforcement(action: EnforcementAction, fineFen: Int64?)
             case inspection(group: String)
@@ -72,7 +77,8 @@ public struct Tally: Sendable, Hashable, Codable {
             switch record {
             case .accident(let r):
                 values = .accident(deaths: Int64(r.deaths), serious: Int64(r.seriousInjuries), minor: r.minorInjuries.map(Int64.init),
-                                   lossFen: r.directLossFen, grade: r.grade, scopeUnknown: r.scope == .unknown)
+                                   lossFen: r.directLossFen, grade: r.grade, scopeUnknown: r.scope == .unknown,
+                                   missing: r.missing.map(Int64.init), poisoned: r.acutePoisonings.map(Int64.init))
             case .hazard(let r):
                 values = .hazard(rectified: r.rectifiedDate, deadline: r.deadline, major: r.level == .major, listed: r.listed,
                                  batch: r.listingBatch)
@@ -87,9 +93,11 @@ public struct Tally: Sendable, Hashable, Codable {
     public mutating func add(_ record: Contribution, windowEnd: LocalDate) {
         records[record.kind] += 1
         switch record.values {
-        case .accident(let d, let serious, let minor, let loss, let grade, let scopeUnknown):
+        case .accident(let d, let serious, let minor, let loss, let grade, let scopeUnknown, let lost, let poisoned):
             accidents += 1; deaths += d
             seriousInjuries += serious
+            if let lost { missing += lost } else { missingUnknown += 1 }
+            if let poisoned { acutePoisonings += poisoned } else { acutePoisoningsUnknown += 1 }
             if let minor { minorInjuries += minor } else { minorInjuriesUnknown += 1 }
             if let loss { directLossFen += loss } else { directLossUnknown += 1 }
             if scopeUnknown { accidentsScopeUnknown += 1 }
@@ -126,6 +134,8 @@ public struct Tally: Sendable, Hashable, Codable {
     public func unknown(_ code: IndicatorCode) -> (unknown: Int64, of: Int64) {
         switch code {
         case .minorInjuries: (minorInjuriesUnknown, accidents)
+        case .missing, .deathsAndMissing: (missingUnknown, accidents)
+        case .acutePoisonings, .seriousInjuriesAndPoisonings: (acutePoisoningsUnknown, accidents)
         case .directLossWanYuan: (directLossUnknown, accidents)
         case .finesWanYuan: (fineUnknown, records[.enforcement])
         case .drillFundsWanYuan: (drillFundsUnknown, drills)
@@ -139,13 +149,17 @@ public struct Tally: Sendable, Hashable, Codable {
     /// unknown is the sum of the known ones; `unknown(_:)` says how many are missing from it.
     public func value(_ code: IndicatorCode, rounding: RoundingMode = .halfUp) -> ExactDecimal? {
         func n(_ value: Int64) -> ExactDecimal { ExactDecimal(integer: value) }
-        let (missing, of) = unknown(code)
-        if missing > 0 && missing == of { return nil }
+        let (unknownRecords, of) = unknown(code)
+        if unknownRecords > 0 && unknownRecords == of { return nil }
         switch code {
         case .accidents: return n(accidents)
         case .deaths: return n(deaths)
         case .seriousInjuries: return n(seriousInjuries)
         case .minorInjuries: return n(minorInjuries)
+        case .missing: return n(self.missing)
+        case .deathsAndMissing: return n(deaths + self.missing)
+        case .acutePoisonings: return n(acutePoisonings)
+        case .seriousInjuriesAndPoisonings: return n(seriousInjuries + acutePoisonings)
         case .directLossWanYuan: return .wanYuan(fen: directLossFen)
         case .majorAccidents: return n(majorAccidents)
         case .majorAccidentDeaths: return n(majorAccidentDeaths)

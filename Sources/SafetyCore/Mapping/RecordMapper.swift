@@ -41,6 +41,7 @@ public struct RecordMapper: Sendable {
         let department: String
         let regions: CodeList
         let sectors: CodeList
+        let categories: CodeList
         let exportDateSlot: Int?
         let units: [String: MoneyUnit]
         /// The mapping's field names, looked up by a scan of short names (cheaper than hashing),
@@ -52,12 +53,13 @@ public struct RecordMapper: Sendable {
         /// Money fields whose unit each record gives, and where.
         let unitSlots: [(field: String, slot: Int)]
 
-        init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList, slots: [String: Int], exportDateSlot: Int?,
-             unitSlots: [(field: String, slot: Int)]) {
+        init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList, categories: CodeList, slots: [String: Int],
+             exportDateSlot: Int?, unitSlots: [(field: String, slot: Int)]) {
             self.unitSlots = unitSlots
             department = mapping.department
             self.regions = regions
             self.sectors = sectors
+            self.categories = categories
             self.exportDateSlot = exportDateSlot
             units = mapping.fields.compactMapValues(\.unit)
             let fields = mapping.fields.sorted(by: { $0.key < $1.key })
@@ -96,7 +98,8 @@ public struct RecordMapper: Sendable {
         }
     }
 
-    public init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList) {
+    public init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList,
+                categories: CodeList = CodeList(AccidentCategories.gb6441)) {
         self.mapping = mapping
         var keys: [String] = []
         var slots: [String: Int] = [:]
@@ -114,8 +117,8 @@ public struct RecordMapper: Sendable {
             if let from = rule.unitFrom { unitSlots.append((field, slot(for: from))) }
         }
         self.sourceKeys = keys
-        compiled = Compiled(mapping: mapping, regions: regions, sectors: sectors, slots: slots, exportDateSlot: exportDateSlot,
-                            unitSlots: unitSlots)
+        compiled = Compiled(mapping: mapping, regions: regions, sectors: sectors, categories: categories, slots: slots,
+                            exportDateSlot: exportDateSlot, unitSlots: unitSlots)
     }
 
     /// Maps one raw record; `fileExportDate` is the export date when it comes from the
@@ -132,7 +135,8 @@ public struct RecordMapper: Sendable {
             }
             units[field] = unit
         }
-        var reader = FieldReader(position: raw.position, regions: compiled.regions, sectors: compiled.sectors, units: units) {
+        var reader = FieldReader(position: raw.position, regions: compiled.regions, sectors: compiled.sectors,
+                                 categories: compiled.categories, units: units) {
             compiled.value($0, raw: raw, fileExportDate: fileExportDate)
         }
         return RecordSchema.read(mapping.kind, from: &reader, position: raw.position)

@@ -96,6 +96,8 @@ public struct PipelineConfig: Sendable, Decodable {
     public var focusSector: String
     public var sectors: [CodeList.Entry]
     public var regions: [CodeList.Entry]
+    /// 事故类别: GB 6441-86's twenty categories unless the pipeline gives its own list.
+    public var accidentCategories: [CodeList.Entry]
     public var exports: [ExportRule]
     /// An export whose rejected share exceeds this fails its run (0.05 = 5%) — when it also
     /// rejected more than `minRejectsToFail` records, so one bad row of five does not fail a run.
@@ -117,7 +119,7 @@ public struct PipelineConfig: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case name, title, area, reportPeriod = "report_period", periods, campaigns, focusSector = "focus_sector"
-        case sectors, regions, exports, maxRejectRate = "max_reject_rate", minRejectsToFail = "min_rejects_to_fail"
+        case sectors, regions, accidentCategories = "accident_categories", exports, maxRejectRate = "max_reject_rate", minRejectsToFail = "min_rejects_to_fail"
         case sectorGroups = "sector_groups", roadSector = "road_sector", workersGroup = "workers_group", referenceData = "reference_data"
         case correctionWindowDays = "correction_window_days", rounding, limits
     }
@@ -127,6 +129,7 @@ public struct PipelineConfig: Sendable, Decodable {
                 maxRejectRate: Double = 0.05, minRejectsToFail: Int = 10) {
         self.name = name; self.title = title; self.reportPeriod = reportPeriod; self.periods = periods
         self.campaigns = campaigns; self.focusSector = focusSector; self.sectors = sectors; self.regions = regions
+        self.accidentCategories = AccidentCategories.gb6441
         self.exports = exports; self.maxRejectRate = maxRejectRate; self.minRejectsToFail = minRejectsToFail
         self.sectorGroups = []
         self.correctionWindowDays = [:]
@@ -145,6 +148,7 @@ public struct PipelineConfig: Sendable, Decodable {
         focusSector = try c.decode(String.self, forKey: .focusSector)
         sectors = try c.decode([CodeList.Entry].self, forKey: .sectors)
         regions = try c.decode([CodeList.Entry].self, forKey: .regions)
+        accidentCategories = try c.decodeIfPresent([CodeList.Entry].self, forKey: .accidentCategories) ?? AccidentCategories.gb6441
         exports = try c.decode([ExportRule].self, forKey: .exports)
         maxRejectRate = try c.decodeIfPresent(Double.self, forKey: .maxRejectRate) ?? 0.05
         minRejectsToFail = try c.decodeIfPresent(Int.self, forKey: .minRejectsToFail) ?? 10
@@ -171,6 +175,7 @@ public struct PipelineConfig: Sendable, Decodable {
 
     public var sectorList: CodeList { CodeList(sectors) }
     public var regionList: CodeList { CodeList(regions) }
+    public var categoryList: CodeList { CodeList(accidentCategories) }
 
     /// Resolves a period name: a campaign's name, or `2020-10`, `2020Q3`, `2020`, `2020-YTD-10`.
     public func period(named text: String) throws(MappingProblem) -> ReportingPeriod {
@@ -225,6 +230,20 @@ public struct PipelineConfig: Sendable, Decodable {
         if !(0...1).contains(maxRejectRate) { problems.append("max_reject_rate must be between 0 and 1") }
         if minRejectsToFail < 0 { problems.append("min_rejects_to_fail must be 0 or more") }
         if exports.isEmpty { problems.append("exports is empty") }
+        for (list, entries) in [("sectors", sectors), ("regions", regions), ("accident_categories", accidentCategories)] {
+            var seen: [String: String] = [:]
+            for entry in entries {
+                for spelling in [entry.name] + entry.aliases {
+                    if let other = seen[spelling], other != entry.name {
+                        problems.append("\(list): \"\(spelling)\" names both \(other) and \(entry.name)")
+                    }
+                    seen[spelling] = entry.name
+                }
+            }
+        }
+        if accidentCategories.contains(where: { $0.name == AccidentCategories.unknownKey }) {
+            problems.append("accident_categories: \"\(AccidentCategories.unknownKey)\" is the word for accidents without a category, not a category")
+        }
         for group in sectorGroups {
             for sector in group.sectors where sectorList.canonical(sector) != sector {
                 problems.append("sector group \(group.name): \"\(sector)\" is not a sector name")

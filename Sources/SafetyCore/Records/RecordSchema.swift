@@ -40,13 +40,15 @@ public enum RecordSchema {
         kind == .hazard ? ["status"] : []
     }
 
-    /// Fields a mapping need not give: derived (grade) or defaulting to a reported value (scope → unknown).
-    public static let optionalInMappings: Set<String> = ["grade", "scope"]
+    /// Fields a mapping need not give: derived (grade), defaulting to a reported value (scope →
+    /// unknown), or what few departments export (missing persons, poisoning, category, time,
+    /// enterprise of an accident), which stay unknown (empty) when the mapping names no column.
+    public static let optionalInMappings: Set<String> = ["grade", "scope", "missing", "acute_poisonings", "category", "time", "enterprise"]
 
     /// Figures a department may not know or not export: empty in the common format (null in
     /// JSON and SQLite), summed over the known values with the unknown ones counted, never 0.
     /// A mapping must still name them, with `{not_exported: true}` where the department has no such column.
-    public static let unknowable: Set<String> = ["minor_injuries", "direct_loss_wan_yuan", "fine_yuan", "funds_yuan"]
+    public static let unknowable: Set<String> = ["minor_injuries", "direct_loss_wan_yuan", "fine_yuan", "funds_yuan", "missing", "acute_poisonings"]
 
     /// The primary key of each kind's table: one department's record as of one export.
     public static let primaryKey = ["source", "id", "export_date"]
@@ -68,10 +70,15 @@ public enum RecordSchema {
         case .accident:
             return [
                 SchemaField("date", "date", "date the accident happened"),
+                SchemaField("time", "string", required: false, "time of day it happened, HH:MM; empty when not given"),
                 SchemaField("region", "string", "township or subdistrict (乡镇/街道)"),
                 SchemaField("sector", "string", "sector (行业领域)"),
+                SchemaField("enterprise", "string", required: false, "the enterprise or unit where it happened (事故单位); empty when not given"),
+                SchemaField("category", "string", required: false, "accident category (事故类别, GB 6441-86), from the pipeline's accident_categories; empty when not given"),
                 SchemaField("deaths", "integer", minimum: 0, "deaths (死亡人数)"),
-                SchemaField("serious_injuries", "integer", minimum: 0, "serious injuries incl. acute industrial poisoning (重伤人数)"),
+                SchemaField("missing", "integer", required: false, minimum: 0, "persons missing (下落不明人数), apart from deaths; published and graded with them; empty when unknown"),
+                SchemaField("serious_injuries", "integer", minimum: 0, "serious injuries as the department counts them (重伤人数), without the acute poisonings given apart"),
+                SchemaField("acute_poisonings", "integer", required: false, minimum: 0, "acute industrial poisoning (急性工业中毒人数), apart from serious_injuries; graded as serious injuries; empty when unknown"),
                 SchemaField("minor_injuries", "integer", required: false, minimum: 0, "minor injuries (轻伤人数); empty when unknown"),
                 SchemaField("direct_loss_wan_yuan", "number", required: false, "direct economic loss in 万元, exact; empty when unknown"),
                 SchemaField("grade", "string", allowed: SeverityGrade.allCases.map(\.rawValue), "severity grade (事故等级), derived"),
@@ -144,7 +151,11 @@ public enum RecordSchema {
         sink.text(id(of: record)); sink.text(p.source); sink.date(p.exportDate)
         switch record {
         case .accident(let r):
-            sink.date(r.date); sink.text(r.region); sink.text(r.sector); sink.integer(r.deaths); sink.integer(r.seriousInjuries)
+            sink.date(r.date); sink.text(r.time); sink.text(r.region); sink.text(r.sector); sink.text(r.enterprise); sink.text(r.category)
+            sink.integer(r.deaths)
+            if let missing = r.missing { sink.integer(missing) } else { sink.text("") }
+            sink.integer(r.seriousInjuries)
+            if let poisoned = r.acutePoisonings { sink.integer(poisoned) } else { sink.text("") }
             if let minor = r.minorInjuries { sink.integer(minor) } else { sink.text("") }
             sink.text(r.directLossFen.map { ExactDecimal.wanYuan(fen: $0).description } ?? ""); sink.text(r.grade.rawValue)
             sink.text(r.scope.rawValue); sink.freeText(r.text)
@@ -190,13 +201,20 @@ public enum RecordSchema {
         var record: NormalizedRecord
         switch kind {
         case .accident:
+            // (Fields read in column order, so the first problem reported is the first one met.)
+            let date = reader.date("date"), time = reader.optionalTime("time"), region = reader.region(), sector = reader.sector()
+            let enterprise = reader.text("enterprise", required: false), category = reader.category()
+            let deaths = reader.count("deaths"), missing = reader.optionalCount("missing")
+            let serious = reader.count("serious_injuries"), poisoned = reader.optionalCount("acute_poisonings")
             let scopeGiven = !reader.text("scope", required: false).isEmpty
-            record = .accident(AccidentRecord(
-                id: id, provenance: provenance, date: reader.date("date"), region: reader.region(),
-                sector: reader.sector(), deaths: reader.count("deaths"),
-                seriousInjuries: reader.count("serious_injuries"), minorInjuries: reader.optionalCount("minor_injuries"),
+            var accident = AccidentRecord(
+                id: id, provenance: provenance, date: date, region: region, sector: sector, deaths: deaths,
+                seriousInjuries: serious, minorInjuries: reader.optionalCount("minor_injuries"),
                 directLossFen: reader.optionalFen("direct_loss_wan_yuan", unit: .wanYuan),
-                scope: scopeGiven ? reader.choice("scope", as: AccidentScope.self) ?? .unknown : .unknown))
+                scope: scopeGiven ? reader.choice("scope", as: AccidentScope.self) ?? .unknown : .unknown)
+            accident.time = time; accident.enterprise = enterprise; accident.category = category
+            accident.missing = missing; accident.acutePoisonings = poisoned
+            record = .accident(accident)
         case .hazard:
             let found = reader.date("found_date")
             let rectified = reader.optionalDate("rectified_date")

@@ -41,8 +41,24 @@ public struct AccidentRecord: Hashable, Sendable {
     public var directLossFen: Int64?
     /// Inside the statistical scope only when `.operating`.
     public var scope: AccidentScope
-    /// Graded by what is known: an unknown loss grades by deaths and serious injuries alone.
-    public var grade: SeverityGrade { SeverityGrade(deaths: deaths, seriousInjuries: seriousInjuries, directLossFen: directLossFen ?? 0) }
+    /// Persons missing (下落不明), apart from `deaths`; nil when unknown. Published with the
+    /// deaths (死亡和下落不明) and graded with them.
+    public var missing: Int? = nil
+    /// Acute industrial poisoning (急性工业中毒), apart from `seriousInjuries`; nil when unknown.
+    /// The grade counts them as serious injuries (重伤，包括急性工业中毒).
+    public var acutePoisonings: Int? = nil
+    /// Accident category (事故类别, GB 6441-86), canonical name; empty when not given.
+    public var category = ""
+    /// Time of day, `HH:MM`; empty when not given.
+    public var time = ""
+    /// The enterprise or unit where it happened; empty when not given.
+    public var enterprise = ""
+    /// Graded by what is known (条例 art. 3): deaths with the missing, serious injuries with acute
+    /// industrial poisoning, direct loss; an unknown figure adds nothing.
+    public var grade: SeverityGrade {
+        SeverityGrade(deaths: deaths + (missing ?? 0), seriousInjuries: seriousInjuries + (acutePoisonings ?? 0),
+                      directLossFen: directLossFen ?? 0)
+    }
 
     /// What the department wrote in words (optional text columns).
     public var text = FreeText()

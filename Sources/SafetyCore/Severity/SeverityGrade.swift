@@ -1,8 +1,9 @@
 /// Accident grade by 生产安全事故报告和调查处理条例, article 3.
 ///
 /// 以上 includes the bound, 以下 excludes it: exactly 3 deaths is 较大, exactly 10 is 重大.
-/// A grade is reached by any one of deaths, serious injuries (including acute industrial
-/// poisoning) or direct economic loss.
+/// A grade is reached by any one of deaths (with persons missing, 下落不明, as the statistics
+/// count them: 死亡和下落不明), serious injuries (including acute industrial poisoning, 重伤包括
+/// 急性工业中毒) or direct economic loss. Callers pass the sums (`AccidentRecord.grade`).
 public enum SeverityGrade: String, Sendable, Hashable, CaseIterable, Comparable, Codable, CodingKeyRepresentable {
     case ordinary = "一般"
     case large = "较大"

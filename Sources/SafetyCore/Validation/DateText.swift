@@ -91,3 +91,21 @@ extension DecimalText {
         return out
     }
 }
+
+/// Reads a time of day as departments write it: `09:47`, `9:47:30`, `9时47分`, or a date followed
+/// by the time (`2020-01-07 09:47`, `2020-01-07T09:47:00`). Normalised to `HH:MM` (seconds dropped).
+public enum TimeText {
+    public static func parse(_ raw: String) -> Result<String, RejectionReason> {
+        var text = DecimalText.normalizeDigits(TextCleaning.trimmed(raw))
+        if let split = text.lastIndex(where: { $0 == " " || $0 == "T" }) { text = String(text[text.index(after: split)...]) }
+        if text.hasSuffix("秒") { text.removeLast() }
+        if text.hasSuffix("分") { text.removeLast() }
+        let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == ":" || $0 == "：" || $0 == "时" || $0 == "点" || $0 == "分" })
+        guard parts.count == 2 || parts.count == 3,
+              parts.allSatisfy({ (1...2).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let hour = Int(parts[0]), let minute = Int(parts[1]), hour < 24, minute < 60,
+              parts.count == 2 || Int(parts[2])! < 60
+        else { return .failure(.notATime) }
+        return .success((hour < 10 ? "0" : "") + String(hour) + ":" + (minute < 10 ? "0" : "") + String(minute))
+    }
+}

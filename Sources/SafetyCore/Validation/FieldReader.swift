@@ -8,15 +8,18 @@ public struct FieldReader {
     public let position: SourcePosition
     public var regions: CodeList?
     public var sectors: CodeList?
+    /// Accident categories (事故类别); a category is optional, so an empty cell is no problem.
+    public var categories: CodeList?
     /// Money units per field where a mapping overrides the common format's unit.
     public var units: [String: MoneyUnit]
     public private(set) var rejection: Rejection?
 
-    public init(position: SourcePosition, regions: CodeList? = nil, sectors: CodeList? = nil,
+    public init(position: SourcePosition, regions: CodeList? = nil, sectors: CodeList? = nil, categories: CodeList? = nil,
                 units: [String: MoneyUnit] = [:], value: @escaping (String) -> String?) {
         self.position = position
         self.regions = regions
         self.sectors = sectors
+        self.categories = categories
         self.units = units
         self.value = value
     }
@@ -103,9 +106,21 @@ public struct FieldReader {
 
     public mutating func region(_ field: String = "region") -> String { code(field, in: regions) }
     public mutating func sector(_ field: String = "sector") -> String { code(field, in: sectors) }
+    /// The accident category by name, alias or code; empty when not given.
+    public mutating func category(_ field: String = "category") -> String { code(field, in: categories, required: false) }
 
-    private mutating func code(_ field: String, in list: CodeList?) -> String {
-        let raw = text(field)
+    /// A time of day as `HH:MM`; empty when not given.
+    public mutating func optionalTime(_ field: String) -> String {
+        let raw = text(field, required: false)
+        guard !raw.isEmpty else { return "" }
+        switch TimeText.parse(raw) {
+        case .success(let time): return time
+        case .failure(let reason): reject(field, raw, reason); return ""
+        }
+    }
+
+    private mutating func code(_ field: String, in list: CodeList?, required: Bool = true) -> String {
+        let raw = text(field, required: required)
         guard !raw.isEmpty, let list else { return raw }
         if DecimalText.isScientific(raw) { reject(field, raw, .excelScientific); return raw }
         guard let name = list.canonical(raw) else { reject(field, raw, .unknownCode(known: list.names)); return raw }

@@ -4,6 +4,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
     case notACount
     case notAnAmount
     case notADate
+    case notATime
     case impossibleDate
     case ambiguousDate
     case notABoolean
@@ -30,6 +31,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .notACount: "not_a_count"
         case .notAnAmount: "not_an_amount"
         case .notADate: "not_a_date"
+        case .notATime: "not_a_time"
         case .impossibleDate: "impossible_date"
         case .ambiguousDate: "ambiguous_date"
         case .notABoolean: "not_a_boolean"
@@ -57,6 +59,7 @@ public enum RejectionReason: Hashable, Sendable, Error {
         case .notACount: "is not a whole number of zero or more; use digits"
         case .notAnAmount: "is not an amount; use digits with at most 2 decimals in 元 (or 6 in 万元)"
         case .notADate: "is not a date; use 2020-10-31, 2020/10/31, 2020年10月31日 or 20201031"
+        case .notATime: "is not a time of day; use 09:47, 9时47分 or a date with the time (2020-01-07 09:47)"
         case .impossibleDate: "is not a day of the calendar"
         case .ambiguousDate: "is ambiguous (day/month or month/day); write the year first"
         case .notABoolean: "is not yes or no; use 是 or 否"

@@ -59,7 +59,8 @@ public struct IndicatorRun {
         let rules = RelativeRules(reference: reference, workersGroup: pipeline.config.workersGroup,
                                   roadSector: pipeline.config.roadSector)
         let expected = expectedSources
-        let table = accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList, relative: rules,
+        let table = accumulator.table(sectors: pipeline.config.sectorList, regions: pipeline.config.regionList,
+                                      categories: pipeline.config.categoryList, relative: rules,
                                       rounding: pipeline.config.rounding, expected: expected)
         var years = Set<Int>()
         for period in accumulator.periods {

@@ -97,7 +97,8 @@ public struct IngestRun {
         do { fileDate = try mapping.exportDate.fileDate(fileName: baseName) } catch {
             throw IngestFailure.configuration(file: rule.mapping, problems: [error.description])
         }
-        let mapper = RecordMapper(mapping: mapping, regions: pipeline.config.regionList, sectors: pipeline.config.sectorList)
+        let mapper = RecordMapper(mapping: mapping, regions: pipeline.config.regionList, sectors: pipeline.config.sectorList,
+                                  categories: pipeline.config.categoryList)
         var summary = IngestSummary(file: fileName, department: mapping.department, kind: mapping.kind, mapping: rule.mapping)
         (summary.coversStart, summary.coversEnd) = try IngestRun.covers(rule, fileName: baseName, fileDate: fileDate, pipelinePath: pipeline.path)
 
