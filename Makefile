@@ -43,10 +43,15 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all report xlsx html help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz install uninstall describe check FORCE
+.PHONY: all report xlsx html lists help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz install uninstall describe check FORCE
 
-REPORTS := $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/indicators.xlsx $(RESULTS)/report.html \
-           $(RESULTS)/indicators-excel.csv $(RESULTS)/safety.sqlite
+# safety.sqlite comes first: the lists (督办清单, 挂牌督办, 重点关注企业, 较大以上事故) in the other
+# outputs are its views.
+DATABASE := $(RESULTS)/safety.sqlite
+FROM_DATABASE := $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/bulletin.docx $(RESULTS)/indicators.xlsx \
+           $(RESULTS)/report.html $(RESULTS)/indicators-excel.csv $(RESULTS)/supervision.csv $(RESULTS)/listed-hazards.csv \
+           $(RESULTS)/repeat-offenders.csv
+REPORTS := $(DATABASE) $(FROM_DATABASE)
 
 all: $(REPORTS) ## Run the sample pipeline: ingest, package, indicators, every report (out/mingguang/)
 	@echo "outputs in $(RESULTS)/: $(notdir $(REPORTS)) indicators.csv indicators.json"
@@ -56,9 +61,11 @@ indicators: $(RESULTS)/indicators.csv ## Compute indicators (PERIOD=2020Q3 etc. 
 
 report: $(REPORTS) ## Every report for PERIOD (bulletin .md/.txt, workbook, HTML, CSV for Excel, SQLite)
 
-bulletin: $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt ## The bulletin: 月度通报, 季度分析 or 年度总结 by PERIOD's kind
+bulletin: $(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/bulletin.docx ## The bulletin: 月度通报, 季度分析 or 年度总结 by PERIOD's kind (.md, .txt, 公文 .docx)
 
-xlsx: $(RESULTS)/indicators.xlsx ## The Excel workbook (sheets 总体 分行业 分乡镇 隐患整改 执法 月度)
+lists: $(RESULTS)/supervision.csv $(RESULTS)/listed-hazards.csv $(RESULTS)/repeat-offenders.csv ## 督办清单, 挂牌督办 and 重点关注企业 as CSV for Excel
+
+xlsx: $(RESULTS)/indicators.xlsx ## The Excel workbook (总体 分行业 分乡镇 分事故类别 隐患整改 执法 月度 and the lists)
 
 html: $(RESULTS)/report.html ## The self-contained HTML report with charts
 
@@ -230,7 +237,10 @@ $(RESULTS)/indicators.csv: $(PARTIALS) $(REFERENCE) $(BIN)/safety-merge
 TEMPLATES := $(wildcard $(dir $(PIPELINE_FILE))templates/*.mustache)
 
 # One output per run of safety-report; the extension picks the format.
-$(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt: $(TEMPLATES)
-$(REPORTS): $(RESULTS)/%: $(RESULTS)/indicators.csv $(PIPELINE_FILE) $(BIN)/safety-report
+$(RESULTS)/bulletin.md $(RESULTS)/bulletin.txt $(RESULTS)/bulletin.docx: $(TEMPLATES)
+$(DATABASE): $(RESULTS)/indicators.csv $(PIPELINE_FILE) $(BIN)/safety-report
 	$(STEP_TIMER) $(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@ $(PERIOD_ARGS) \
-	  $(if $(filter %.sqlite,$@),--normalized $(OUT)/normalized)
+	  --normalized $(OUT)/normalized
+$(FROM_DATABASE): $(RESULTS)/%: $(RESULTS)/indicators.csv $(DATABASE) $(PIPELINE_FILE) $(BIN)/safety-report
+	$(STEP_TIMER) $(BIN)/safety-report --pipeline $(PIPELINE_FILE) --indicators $< --output $@ $(PERIOD_ARGS) \
+	  --database $(DATABASE)

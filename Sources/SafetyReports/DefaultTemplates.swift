@@ -34,6 +34,10 @@ enum DefaultTemplates {
 {{#known}}{{phrase}}，各部门未报送隐患排查治理数据。{{/known}}{{^known}}{{phrase}}，部分部门未报送本期隐患排查治理数据，隐患数不详。{{/known}}
 {{/any}}
 {{/work.hazards}}
+{{#supervision.any}}
+
+{{> supervision}}
+{{/supervision.any}}
 
 ## 三、执法检查
 
@@ -114,6 +118,15 @@ enum DefaultTemplates {
 本季度各部门未报送隐患排查治理和执法数据。
 {{/any}}
 {{/work}}
+{{#supervision.any}}
+
+{{> supervision}}
+{{/supervision.any}}
+
+"""#),
+        ("supervision", #"""
+{{! 督办清单: the hazards overdue and open at the period's end (from safety.sqlite; empty without it). }}
+{{#supervision}}{{#any}}截至{{as_of}}，逾期未整改隐患{{hazards}}个列入督办清单（其中重大隐患{{major}}个、挂牌督办{{listed}}个），分部门看：{{departments}}。请相关部门督促整改。{{/any}}{{/supervision}}
 
 """#),
         ("total", #"""
@@ -172,6 +185,12 @@ enum DefaultTemplates {
 （{{number}}）{{phrase}}{{area}}安全生产工作。{{> work}}
 {{/any}}
 {{/period_work}}
+{{#supervision}}
+{{#any}}
+
+（{{number}}）督办清单。{{> supervision}}
+{{/any}}
+{{/supervision}}
 
 """#),
     ]

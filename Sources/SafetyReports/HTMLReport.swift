@@ -7,10 +7,13 @@ import SafetyCore
 public struct HTMLReport {
     public let tables: ReportTables
     public let bulletin: String
+    /// The lists (`WorkLists`) shown after the tables, when there is a database.
+    public let lists: [ReportSheet]
 
-    public init(tables: ReportTables, bulletin: String) {
+    public init(tables: ReportTables, bulletin: String, lists: [ReportSheet] = []) {
         self.tables = tables
         self.bulletin = bulletin
+        self.lists = lists
     }
 
     static let style = """
@@ -65,7 +68,7 @@ public struct HTMLReport {
                      series: [("本年", "#6b46c1", actions.map { tables.value($0, p.name) }),
                               ("上年同期", "#d6bcfa", actions.map { tables.previousValue($0, p.name) })])
         out += "</div>\n"
-        for sheet in tables.sheets { out += table(sheet) }
+        for sheet in tables.sheets + lists { out += table(sheet) }
         out += "<p class=\"note\">统计期\(p.start)至\(p.end)；上年同期\(p.sameLastYear.start)至\(p.sameLastYear.end)。"
         out += "数据来自各部门报送，经SafetyPipeline标准化、去重、校验后计算；空白表示无分母或无数据。</p>\n"
         out += "</body>\n</html>\n"
@@ -133,40 +136,22 @@ public struct HTMLReport {
 
     /// The bulletin's Markdown subset: headings, paragraphs, bullet lists and pipe tables.
     static func markdownToHTML(_ markdown: String) -> String {
-        var out = "", list = false, tableRows: [[String]] = []
-        func flush() {
-            if list { out += "</ul>\n"; list = false }
-            if !tableRows.isEmpty {
-                out += "<table>\n<thead><tr>" + tableRows[0].map { "<th>\(MarkupText.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-                for row in tableRows.dropFirst() { out += "<tr>" + row.map { "<td>\(MarkupText.escape($0))</td>" }.joined() + "</tr>\n" }
-                out += "</tbody>\n</table>\n"
-                tableRows = []
-            }
-        }
-        for raw in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = String(raw)
-            if line.hasPrefix("|") {
-                if list { out += "</ul>\n"; list = false }
-                if let cells = MarkupText.tableCells(raw) { tableRows.append(cells) }
-                continue
-            }
-            if line.hasPrefix("- ") {
-                if !tableRows.isEmpty { flush() }
-                if !list { out += "<ul>\n"; list = true }
-                out += "<li>\(MarkupText.escape(String(line.dropFirst(2))))</li>\n"
-                continue
-            }
-            flush()
-            if line.isEmpty { continue }
-            let level = line.prefix { $0 == "#" }.count
-            if level > 0 {
+        var out = ""
+        for block in MarkdownBlock.parse(markdown) {
+            switch block {
+            case .heading(let level, let text):
                 let tag = "h\(min(level, 3))"
-                out += "<\(tag)>\(MarkupText.escape(String(line.dropFirst(level).drop { $0 == " " })))</\(tag)>\n"
-            } else {
-                out += "<p>\(MarkupText.escape(line))</p>\n"
+                out += "<\(tag)>\(MarkupText.escape(text))</\(tag)>\n"
+            case .paragraph(let text):
+                out += "<p>\(MarkupText.escape(text))</p>\n"
+            case .bullets(let items):
+                out += "<ul>\n" + items.map { "<li>\(MarkupText.escape($0))</li>\n" }.joined() + "</ul>\n"
+            case .table(let rows):
+                out += "<table>\n<thead><tr>" + rows[0].map { "<th>\(MarkupText.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+                for row in rows.dropFirst() { out += "<tr>" + row.map { "<td>\(MarkupText.escape($0))</td>" }.joined() + "</tr>\n" }
+                out += "</tbody>\n</table>\n"
             }
         }
-        flush()
         return out
     }
 }

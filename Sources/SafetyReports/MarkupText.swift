@@ -27,3 +27,40 @@ enum MarkupText {
         return cells.allSatisfy({ $0.allSatisfy { "-:".contains($0) } }) ? nil : cells
     }
 }
+
+/// The bulletin's Markdown subset as blocks: headings, paragraphs (one per line), bullet lists
+/// and pipe tables. The HTML report and the .docx are written from these, so both read the
+/// Markdown the same way.
+enum MarkdownBlock: Equatable {
+    case heading(level: Int, text: String)
+    case paragraph(String)
+    case bullets([String])
+    /// Rows of cells, the header first (the rule row dropped).
+    case table([[String]])
+
+    static func parse(_ markdown: String) -> [MarkdownBlock] {
+        var blocks: [MarkdownBlock] = [], bullets: [String] = [], rows: [[String]] = []
+        func flush() {
+            if !bullets.isEmpty { blocks.append(.bullets(bullets)); bullets = [] }
+            if !rows.isEmpty { blocks.append(.table(rows)); rows = [] }
+        }
+        for raw in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            if raw.hasPrefix("|") {
+                if !bullets.isEmpty { flush() }
+                if let cells = MarkupText.tableCells(raw) { rows.append(cells) }
+                continue
+            }
+            if raw.hasPrefix("- ") {
+                if !rows.isEmpty { flush() }
+                bullets.append(String(raw.dropFirst(2)))
+                continue
+            }
+            flush()
+            if raw.isEmpty { continue }
+            let level = raw.prefix { $0 == "#" }.count
+            blocks.append(level > 0 ? .heading(level: level, text: String(raw.dropFirst(level).drop { $0 == " " })) : .paragraph(String(raw)))
+        }
+        flush()
+        return blocks
+    }
+}

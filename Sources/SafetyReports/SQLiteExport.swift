@@ -44,7 +44,8 @@ public enum SQLiteExport {
          """),
     ]
 
-    public static func write(table: IndicatorTable, normalized: String, to path: String) throws {
+    /// `period` is the one the database's lists (`WorkLists`) are drawn up for, in `report_period`.
+    public static func write(table: IndicatorTable, normalized: String, period: ReportingPeriod, to path: String) throws {
         let resources = try schemas(normalized + "/datapackage.json")
         try AtomicFile.produce(path) { temporary in
             var handle: OpaquePointer?
@@ -60,9 +61,23 @@ public enum SQLiteExport {
             }
             try database.load(table: "indicators", fields: IndicatorRow.columns.map { ($0, IndicatorRow.numericColumns.contains($0) ? "number" : "string") },
                               rows: table.rows.map(\.fields))
+            try database.load(table: "report_period", fields: [("period", "string"), ("period_start", "string"), ("period_end", "string")],
+                              rows: [[period.name, period.start.description, period.end.description]])
             for (name, sql) in views { try database.exec("CREATE VIEW \(name) AS \(sql)") }
+            for list in WorkLists.all { try database.exec("CREATE VIEW \(list.view) AS \(list.sql)") }
             try database.exec("COMMIT")
         }
+    }
+
+    /// Opens a database read-only for `body`.
+    static func reading<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
+        var handle: OpaquePointer?
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil) == SQLITE_OK, let db = handle else {
+            sqlite3_close(handle)
+            throw IngestFailure.configuration(file: path, problems: ["cannot open the database (write safety.sqlite first)"])
+        }
+        defer { sqlite3_close(db) }
+        return try body(Database(db: db, path: path))
     }
 
     /// Kind name → (field, Table Schema type), from datapackage.json.
@@ -87,6 +102,23 @@ public enum SQLiteExport {
 
         func fail(_ what: String) -> IngestFailure {
             IngestFailure.outputNotWritable(path: path, reason: "\(what): \(String(cString: sqlite3_errmsg(db)))")
+        }
+
+        /// The rows of a query as texts (nil for NULL).
+        func query(_ sql: String) throws -> [[String?]] {
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else { throw fail("query") }
+            defer { sqlite3_finalize(statement) }
+            var rows: [[String?]] = []
+            while true {
+                let step = sqlite3_step(statement)
+                if step == SQLITE_DONE { break }
+                guard step == SQLITE_ROW else { throw fail("query") }
+                rows.append((0..<sqlite3_column_count(statement)).map { i in
+                    sqlite3_column_text(statement, i).map { String(cString: $0) }
+                })
+            }
+            return rows
         }
 
         func exec(_ sql: String) throws {

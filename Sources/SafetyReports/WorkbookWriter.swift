@@ -31,22 +31,7 @@ public enum WorkbookWriter {
             ("xl/styles.xml", styles),
         ]
         for (i, sheet) in sheets.enumerated() { parts.append(("xl/worksheets/sheet\(i + 1).xml", worksheet(sheet))) }
-        try AtomicFile.produce(path) { temporary in
-            do {
-                let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
-                for (name, text) in parts {
-                    let data = Data(text.utf8)
-                    try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count),
-                                         modificationDate: Date(timeIntervalSince1970: 1_577_836_800), compressionMethod: .deflate) { position, size in
-                        data.subdata(in: Int(position)..<Int(position) + size)
-                    }
-                }
-            } catch let error as IngestFailure {
-                throw error
-            } catch {
-                throw IngestFailure.outputNotWritable(path: path, reason: "\(error)")
-            }
-        }
+        try OfficePackage.write(parts, to: path)
     }
 
     static let header = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"

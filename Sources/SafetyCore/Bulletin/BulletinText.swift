@@ -8,10 +8,13 @@
 public struct BulletinText: Sendable {
     public let table: IndicatorTable
     public let pipeline: PipelineConfig
+    /// The 督办清单 at the period's end, when the report has the records (safety.sqlite).
+    public let supervision: SupervisionSummary?
 
-    public init(table: IndicatorTable, pipeline: PipelineConfig) {
+    public init(table: IndicatorTable, pipeline: PipelineConfig, supervision: SupervisionSummary? = nil) {
         self.table = table
         self.pipeline = pipeline
+        self.supervision = supervision
     }
 
     /// The template a period is written with: 月度通报, 季度分析 or 年度总结 (a year, or the year so far).
@@ -200,7 +203,20 @@ public struct BulletinText: Sendable {
         // The period's own work figures, after the campaigns and 挂牌督办 (a pipeline without
         // campaigns still reports them).
         c["period_work"] = periodWork.merging(["number": ChineseNumeral.text(number)]) { $1 }
+        if periodWork["any"] as? Bool == true { number += 1 }
+        c["supervision"] = supervisionContext(number: number)
         return c
+    }
+
+    /// 督办清单: `any`, `number`, `as_of` (2020年10月31日), `hazards`, `has_major`/`major`,
+    /// `has_listed`/`listed`, `departments` (the three holding most: 住建局12个、应急管理局5个).
+    func supervisionContext(number: Int) -> [String: Any] {
+        guard let s = supervision, s.hazards > 0 else { return ["any": false] }
+        let asOf: String
+        if case .success(let date) = DateText.parse(s.asOf) { asOf = BulletinText.dateText(date) } else { asOf = s.asOf }
+        return ["any": true, "number": ChineseNumeral.text(number), "as_of": asOf, "hazards": String(s.hazards),
+                "has_major": s.major > 0, "major": String(s.major), "has_listed": s.listed > 0, "listed": String(s.listed),
+                "departments": s.byDepartment.prefix(3).map { "\($0.department)\($0.hazards)个" }.joined(separator: "、")]
     }
 
     /// 总体形势: the focus sector, its 较大以上 accidents, the full scope when it differs, and

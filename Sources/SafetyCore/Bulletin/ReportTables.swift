@@ -44,6 +44,10 @@ public struct ReportSheet: Sendable, Hashable {
     public let name: String
     public let columns: [Column]
     public var rows: [[Cell]]
+
+    public init(name: String, columns: [Column], rows: [[Cell]]) {
+        self.name = name; self.columns = columns; self.rows = rows
+    }
 }
 
 public struct ReportTables: Sendable {
@@ -60,8 +64,36 @@ public struct ReportTables: Sendable {
         }
     }
 
-    /// The six sheets, in workbook order.
-    public var sheets: [ReportSheet] { [overall, bySector, byRegion, hazards, enforcement, monthly] }
+    /// The seven sheets, in workbook order.
+    public var sheets: [ReportSheet] { [overall, bySector, byRegion, byCategory, hazards, enforcement, monthly] }
+
+    /// 分事故类别: accidents, deaths (and missing), serious injuries (and poisoning) and loss per
+    /// accident category (GB 6441) against the same period last year; categories with accidents in
+    /// either year, 不详 for accidents the departments gave no category, then the total.
+    var byCategory: ReportSheet {
+        let p = period.name
+        let codes: [(String, IndicatorCode, Bool)] = [
+            ("事故起数", .accidents, true), ("死亡人数", .deaths, true), ("下落不明人数", .missing, false),
+            ("重伤人数", .seriousInjuries, false), ("急性工业中毒人数", .acutePoisonings, false), ("直接经济损失（万元）", .directLossWanYuan, false),
+        ]
+        var columns: [ReportSheet.Column] = [.init("事故类别", .text)]
+        for (title, code, compared) in codes {
+            columns.append(.init(title, format(code)))
+            if compared { columns += [.init("上年同期", .integer), .init("增减", .integer)] }
+        }
+        func row(_ label: String, _ b: Breakdown) -> [ReportSheet.Cell] {
+            var cells: [ReportSheet.Cell] = [.text(label)]
+            for (_, code, compared) in codes {
+                cells.append(cell(code, p, b))
+                if compared { cells += [previous(code, p, b), change(code, p, b)] }
+            }
+            return cells
+        }
+        let names = pipeline.categoryList.names + [AccidentCategories.unknownKey]
+        let rows = names.filter { table.row(.accidents, period: p, breakdown: Breakdown(.category, $0)) != nil }
+            .map { row($0, Breakdown(.category, $0)) } + [row("合计", .all)]
+        return ReportSheet(name: "分事故类别", columns: columns, rows: rows)
+    }
 
     func format(_ code: IndicatorCode) -> ReportSheet.Format {
         switch code {
@@ -116,6 +148,8 @@ public struct ReportTables: Sendable {
 
     static let indicatorNames: [IndicatorCode: String] = [
         .accidents: "事故起数", .deaths: "死亡人数", .seriousInjuries: "重伤人数", .minorInjuries: "轻伤人数",
+        .missing: "下落不明人数", .deathsAndMissing: "死亡和下落不明人数", .acutePoisonings: "急性工业中毒人数",
+        .seriousInjuriesAndPoisonings: "重伤人数（含急性工业中毒）",
         .directLossWanYuan: "直接经济损失", .majorAccidents: "较大以上事故起数", .majorAccidentDeaths: "较大以上事故死亡人数",
         .accidentsScopeUnknown: "未注明是否生产经营性事故", .hazardsIdentified: "排查隐患", .hazardsRectified: "已整改隐患",
         .rectificationRate: "整改率", .majorHazards: "重大隐患", .majorHazardsRectified: "重大隐患已整改",
@@ -132,7 +166,7 @@ public struct ReportTables: Sendable {
     public static func name(_ code: IndicatorCode) -> String { indicatorNames[code] ?? code.rawValue }
 
     /// 总体: every whole-area indicator of the report period against the same period last year.
-    var overall: ReportSheet {
+    public var overall: ReportSheet {
         let p = period.name
         let rows: [[ReportSheet.Cell]] = IndicatorCode.allCases.compactMap { code in
             guard code != .accidentsByGrade, table.row(code, period: p) != nil else { return nil }
@@ -228,4 +262,24 @@ extension ReportingPeriod {
         }
         return out
     }
+}
+
+/// The 督办清单 in numbers, for the bulletin: hazards overdue and open at the period's end, how many
+/// are 重大 or 挂牌督办, and the departments that hold them, most first.
+public struct SupervisionSummary: Sendable, Hashable {
+    public var asOf: String
+    public var hazards: Int
+    public var major: Int
+    public var listed: Int
+    public var byDepartment: [(department: String, hazards: Int)]
+
+    public init(asOf: String, hazards: Int, major: Int, listed: Int, byDepartment: [(department: String, hazards: Int)]) {
+        self.asOf = asOf; self.hazards = hazards; self.major = major; self.listed = listed; self.byDepartment = byDepartment
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.asOf == b.asOf && a.hazards == b.hazards && a.major == b.major && a.listed == b.listed
+            && a.byDepartment.map(\.department) == b.byDepartment.map(\.department) && a.byDepartment.map(\.hazards) == b.byDepartment.map(\.hazards)
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(hazards); hasher.combine(asOf) }
 }

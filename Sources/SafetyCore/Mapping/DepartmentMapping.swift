@@ -75,9 +75,13 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
         /// The department does not export this figure: it is unknown for every record (empty in
         /// the common format), never a made-up constant 0. Only for `RecordSchema.unknowable` fields.
         public var notExported = false
+        /// The column may be absent from an export (the department added it in a later version of
+        /// its export): then the field is unknown (empty) for that export's records. Only for
+        /// fields a record may lack; a column named but absent is otherwise a configuration error.
+        public var optional = false
 
         enum CodingKeys: String, CodingKey {
-            case from, constant, values, unit, codes, excelSerialDates = "excel_serial_dates", notExported = "not_exported"
+            case from, constant, values, unit, codes, excelSerialDates = "excel_serial_dates", notExported = "not_exported", optional
             case unitFrom = "unit_from"
         }
 
@@ -96,6 +100,7 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
             codes = try c.decodeIfPresent(String.self, forKey: .codes)
             excelSerialDates = try c.decodeIfPresent(Bool.self, forKey: .excelSerialDates) ?? false
             notExported = try c.decodeIfPresent(Bool.self, forKey: .notExported) ?? false
+            optional = try c.decodeIfPresent(Bool.self, forKey: .optional) ?? false
         }
     }
 
@@ -156,6 +161,11 @@ public struct DepartmentMapping: Sendable, Hashable, Decodable {
                 }
             } else if (rule.from == nil) == (rule.constant == nil) {
                 problems.append("field \"\(name)\" needs exactly one of from or constant")
+            }
+            if rule.optional {
+                let required = (RecordSchema.body(of: kind) + [RecordSchema.head[0]]).contains { $0.name == name && $0.required }
+                if rule.from == nil { problems.append("field \"\(name)\" is optional, so it takes its value from a column (from)") }
+                if required { problems.append("field \"\(name)\" is required in every record, so its column cannot be optional") }
             }
         }
         for (name, rule) in fields.sorted(by: { $0.key < $1.key }) {

@@ -17,6 +17,8 @@ public struct RecordMapper: Sendable {
     public var sectors: CodeList { compiled.sectors }
     /// The distinct columns or XML paths the decoder must deliver, in a fixed order.
     public let sourceKeys: [String]
+    /// Source keys an export may lack (`optional: true`): absent, their fields are unknown.
+    public let optionalSourceKeys: Set<String>
     /// Everything `map` reads, behind one reference: a record's field reader captures it
     /// with one retain, not one per rule, list and table.
     private let compiled: Compiled
@@ -117,6 +119,7 @@ public struct RecordMapper: Sendable {
             if let from = rule.unitFrom { unitSlots.append((field, slot(for: from))) }
         }
         self.sourceKeys = keys
+        optionalSourceKeys = Set(mapping.fields.values.filter(\.optional).compactMap(\.from))
         compiled = Compiled(mapping: mapping, regions: regions, sectors: sectors, categories: categories, slots: slots,
                             exportDateSlot: exportDateSlot, unitSlots: unitSlots)
     }

@@ -23,6 +23,7 @@ public final class CSVRecordDecoder: RecordDecoder {
     private var reader: CSVReader
     private let layout: DepartmentMapping.CSVLayout
     private let sourceKeys: [String]
+    private let optionalKeys: Set<String>
     private let file: String
     private let member: String?
     private var rowNumber = 0
@@ -34,7 +35,8 @@ public final class CSVRecordDecoder: RecordDecoder {
 
     /// `transcoder` decodes each field from a GB-family encoding; without it fields must be UTF-8.
     public init(layout: DepartmentMapping.CSVLayout, sourceKeys: [String], file: String, member: String?,
-                maxRecordBytes: Int = 1 << 20, transcoder: FieldTranscoder? = nil) {
+                maxRecordBytes: Int = 1 << 20, transcoder: FieldTranscoder? = nil, optionalKeys: Set<String> = []) {
+        self.optionalKeys = optionalKeys
         self.transcoder = transcoder
         let delimiter = layout.delimiter.utf8.first ?? UInt8(ascii: ",")
         self.reader = CSVReader(delimiter: delimiter, maxRecordBytes: maxRecordBytes, skipsLargeRecords: true)
@@ -130,7 +132,13 @@ public final class CSVRecordDecoder: RecordDecoder {
                     throw IngestFailure.recordTooLarge(file: file, member: member, line: row.line, limitBytes: reader.maxRecordBytes)
                 }
                 let names = row.fields.map { headerName($0[...]) }
-                let columns: [Int?] = try sourceKeys.map { try column(of: $0, in: names) }
+                let columns: [Int?] = try sourceKeys.map { key in
+                    do { return try column(of: key, in: names) } catch {
+                        // An optional column the export lacks: its field is unknown for every record.
+                        if case IngestFailure.missingColumn? = error as? IngestFailure, optionalKeys.contains(key) { return nil }
+                        throw error
+                    }
+                }
                 self.header = names
                 self.columnOfKey = columns
                 self.caches = Array(repeating: ByteInterner(), count: columns.count)

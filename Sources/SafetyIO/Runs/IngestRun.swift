@@ -162,7 +162,7 @@ public struct IngestRun {
             let sheet = "sheet:" + workbook.sheetName
             summary.members.append(sheet)
             let decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: fileName, member: sheet,
-                                           maxRecordBytes: limits.maxRecordBytes)
+                                           maxRecordBytes: limits.maxRecordBytes, optionalKeys: mapper.optionalSourceKeys)
             try workbook.forEachRow(maxRowBytes: limits.maxRecordBytes) { rows in
                 for item in try decoder.feed(rows: rows) { try consume(item) }
             }
@@ -300,7 +300,7 @@ public enum ExportOpener {
             let transcoder = FieldTranscoder.isGBFamily(mapping.encoding) && input === peekable
                 ? try FieldTranscoder(encoding: mapping.encoding, file: file) : nil
             decoder = CSVRecordDecoder(layout: mapping.csv, sourceKeys: mapper.sourceKeys, file: file, member: member,
-                                       maxRecordBytes: maxRecordBytes, transcoder: transcoder)
+                                       maxRecordBytes: maxRecordBytes, transcoder: transcoder, optionalKeys: mapper.optionalSourceKeys)
         case .xlsx:
             throw IngestFailure.configuration(file: file, problems: ["an .xlsx workbook inside a bundle is not supported; send it on its own"])
         case .xml:
