@@ -48,7 +48,8 @@ struct ReportOutputTests {
         let table = try IndicatorRun.readTable(csvPath: run.out + "/indicators.csv")
         let sheets = try ReportTables(table: table, pipeline: pipeline.config).sheets
         let book = try #require(try Self.json(["xlsx", run.out + "/indicators.xlsx"]) as? [[String: Any]])
-        #expect(book.map { $0["name"] as? String } == ["总体", "分行业", "分乡镇", "隐患整改", "执法", "月度"])
+        #expect(book.map { $0["name"] as? String } == ["总体", "分行业", "分乡镇", "分事故类别", "隐患整改", "执法", "月度",
+                                                      "督办清单", "挂牌督办", "重点关注企业", "较大以上事故"])
         for (sheet, read) in zip(sheets, book) {
             #expect(read["freeze"] as? String == "A2", "\(sheet.name): header row frozen")
             #expect(read["header_bold"] as? Bool == true)
@@ -73,7 +74,7 @@ struct ReportOutputTests {
             }
         }
         // The seed's 整改率 as a percent cell and with its counts.
-        let hazards = try #require(book[3]["rows"] as? [[[String: Any]]])
+        let hazards = try #require(book[4]["rows"] as? [[[String: Any]]])
         let campaign = try #require(hazards.first { ($0.first?["value"] as? String) == "百日除患铸安" })
         #expect((campaign[4]["value"] as? NSNumber)?.doubleValue == 0.846)
         #expect(campaign.last?["value"] as? String == "84.6%（418/494）")
