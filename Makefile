@@ -166,18 +166,19 @@ deps: ## Check the system libraries (libxml2, zlib, sqlite3); as root, install t
 	  echo "missing libxml2-dev, zlib1g-dev or libsqlite3-dev; run: sudo apt-get install -y libxml2-dev zlib1g-dev libsqlite3-dev pkg-config" >&2; exit 1; \
 	fi
 
-# What the tests read outputs back with: Chromium (HTML), LibreOffice and poppler (workbook to
-# PDF to text), Noto CJK fonts, openpyxl and jsonschema.
-TEST_APT := chromium fonts-noto-cjk libreoffice-calc-nogui poppler-utils
+# What the tests read outputs back with: Chromium (HTML), LibreOffice and poppler (workbook and
+# bulletin.docx to PDF to text), Noto CJK fonts, openpyxl, python-docx and jsonschema.
+TEST_APT := chromium fonts-noto-cjk libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils
 test-deps: ## Install what the tests use to read outputs back (as root with apt-get and pip)
 	@missing=""; for c in chromium libreoffice pdftotext; do command -v $$c >/dev/null || missing=1; done; \
 	  [ -d /usr/share/fonts/opentype/noto ] || missing=1; \
+	  dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || dpkg -s libreoffice-writer >/dev/null 2>&1 || missing=1; \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      echo "installing $(TEST_APT)"; \
 	      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(TEST_APT); \
 	    else echo "the tests need: sudo apt-get install -y $(TEST_APT)" >&2; exit 1; fi; fi
-	@python3 -c 'import openpyxl, jsonschema' 2>/dev/null || python3 -m pip install -q openpyxl jsonschema
+	@python3 -c 'import openpyxl, jsonschema, docx' 2>/dev/null || python3 -m pip install -q openpyxl jsonschema python-docx
 
 sample-data: ## Regenerate SampleData/ with the committed generator
 	python3 tools/generate_sample_data.py

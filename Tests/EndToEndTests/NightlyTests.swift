@@ -69,6 +69,9 @@ struct NightlyTests {
         #expect(first.status == 0, "\(first.output)")
         #expect(first.output.contains("mingguang: published"))
         let indicators = try w.read("indicators.csv"), bulletin = try w.read("bulletin.md")
+        for file in ["bulletin.docx", "supervision.csv", "listed-hazards.csv", "repeat-offenders.csv"] {
+            #expect(FileManager.default.fileExists(atPath: w.current + "/" + file), "the nightly run publishes \(file)")
+        }
         let second = try w.run()
         #expect(second.status == 0)
         #expect(!second.output.contains("safety-ingest"), "nothing should be re-ingested:\n\(second.output)")

@@ -258,7 +258,8 @@ struct SamplePipelineTests {
     @Test func sameInputsGiveTheSameBytes() throws {
         let first = try Self.sample.get(), second = try Self.make()
         for file in ["indicators.csv", "indicators.json", "bulletin.md", "bulletin.txt", "indicators.xlsx", "report.html",
-                     "indicators-excel.csv", "safety.sqlite", "rejects.csv", "normalized/hazard.csv", "normalized/datapackage.json"] {
+                     "indicators-excel.csv", "safety.sqlite", "rejects.csv", "normalized/hazard.csv", "normalized/datapackage.json",
+                     "bulletin.docx", "supervision.csv", "listed-hazards.csv", "repeat-offenders.csv"] {
             #expect(FileManager.default.contentsEqual(atPath: first.out + "/" + file, andPath: second.out + "/" + file), "\(file) differs")
         }
     }

@@ -24,7 +24,7 @@ struct AccidentStatisticsTests {
                    "重伤": "0", "中毒": ""]
         row.merge(values) { $1 }
         return mapper.map(RawRecord(position: SourcePosition(file: "f.csv", line: 2, record: 1),
-                                    values: mapper.sourceKeys.map { row[$0] }), fileExportDate: nil)
+                                    values: mapper.sourceKeys.map { row[$0] }), fileExportDate: Build.date("2020-11-05"))
     }
 
     func accident(_ values: [String: String]) throws -> AccidentRecord {
@@ -66,6 +66,7 @@ struct AccidentStatisticsTests {
                                 ("８:３０", "08:30")] {
             #expect(try accident(["时间": written]).time == time, "\(written)")
         }
+        #expect(try accident(["时间": "2020-11-03"]).time == "", "a date without its time gives none")
         for bad in ["25:00", "8点", "0830", "9:60"] {
             guard case .failure(let rejection) = try map(["时间": bad]) else { Issue.record("\(bad) is no time"); continue }
             #expect(rejection.field == "time" && rejection.reason == .notATime)

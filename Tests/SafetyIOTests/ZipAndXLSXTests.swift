@@ -125,7 +125,7 @@ struct ZipAndXLSXTests {
         #expect(summary.notes.contains { $0.contains("__MACOSX/._2020-01.csv: skipped (operating-system metadata") })
         #expect(summary.notes.contains { $0.contains("说明.txt: skipped (does not match *.csv)") })
         let accidents = try String(contentsOfFile: out + "/accident.csv", encoding: .utf8)
-        #expect(accidents.contains("Z2,应急管理局,2020-11-06,2020-02-05,女山湖镇,建筑,0,1,0,0.07,"))
+        #expect(accidents.contains("Z2,应急管理局,2020-11-06,2020-02-05,,女山湖镇,建筑,,,0,,1,,0,0.07,"))
         #expect(accidents.contains(",bundle-accidents-20201106.zip,月报/2020-02.csv,2,1\n"))
     }
 
@@ -250,9 +250,9 @@ struct ZipAndXLSXTests {
         #expect(summary.read == 4 && summary.accepted == 3 && summary.rejected == 1, "\(summary.notes)")
         #expect(summary.skipped == 2, "title row and 合计 row")
         let accidents = try String(contentsOfFile: out + "/accident.csv", encoding: .utf8)
-        #expect(accidents.contains("X1,应急管理局,2020-11-06,2020-10-01,明光街道,建筑,1,0,2,12.5,"))
-        #expect(accidents.contains("X2,应急管理局,2020-11-06,2020-10-02,女山湖镇,建筑,0,0,0,0,"))
-        #expect(accidents.contains("X4,应急管理局,2020-11-06,2020-10-03,女山湖镇,建筑,0,0,0,0,"))
+        #expect(accidents.contains("X1,应急管理局,2020-11-06,2020-10-01,,明光街道,建筑,,,1,,0,,2,12.5,"))
+        #expect(accidents.contains("X2,应急管理局,2020-11-06,2020-10-02,,女山湖镇,建筑,,,0,,0,,0,0,"))
+        #expect(accidents.contains("X4,应急管理局,2020-11-06,2020-10-03,,女山湖镇,建筑,,,0,,0,,0,0,"))
         #expect(accidents.contains(",sheet-accidents-20201106.xlsx,sheet:事故,3,1\n"))
         let rejects = try String(contentsOfFile: out + "/rejects.csv", encoding: .utf8)
         #expect(rejects.contains("sheet-accidents-20201106.xlsx,sheet:事故,6,3,date,1900-02-29,impossible_date,"))

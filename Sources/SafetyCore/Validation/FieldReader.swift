@@ -115,7 +115,10 @@ public struct FieldReader {
         guard !raw.isEmpty else { return "" }
         switch TimeText.parse(raw) {
         case .success(let time): return time
-        case .failure(let reason): reject(field, raw, reason); return ""
+        case .failure(let reason):
+            // A date alone in a date-and-time column gives no time: not given, not wrong.
+            if case .success = DateText.parse(raw) { return "" }
+            reject(field, raw, reason); return ""
         }
     }
 

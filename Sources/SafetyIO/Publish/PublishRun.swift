@@ -28,7 +28,8 @@ public struct PublishRun {
     }
 
     /// The outputs a run publishes, relative to the output folder.
-    public static let outputs = ["bulletin.md", "bulletin.txt", "indicators.xlsx", "report.html", "indicators-excel.csv",
+    public static let outputs = ["bulletin.md", "bulletin.txt", "bulletin.docx", "indicators.xlsx", "report.html", "indicators-excel.csv",
+                                 "supervision.csv", "listed-hazards.csv", "repeat-offenders.csv",
                                  "safety.sqlite", "indicators.csv", "indicators.json", "rejects.csv", "corrections.csv",
                                  "ingest-summary.csv"]
 
