@@ -43,7 +43,7 @@ SOURCES := Package.swift $(shell find Sources -name '*.swift' -o -name '*.h' -o 
 TOOLS := $(BIN)/safety-ingest $(BIN)/safety-package $(BIN)/safety-indicators $(BIN)/safety-merge $(BIN)/safety-report \
          $(BIN)/safety-publish
 
-.PHONY: all report xlsx html lists help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz install uninstall describe check FORCE
+.PHONY: all report xlsx html lists spark spark-deps spark-test help test conformance test-deps deps clean distclean sample-data check-sample-data templates check-templates check-core indicators bulletin tools nightly prune bench fuzz install uninstall describe check FORCE
 
 # safety.sqlite comes first: the lists (督办清单, 挂牌督办, 重点关注企业, 较大以上事故) in the other
 # outputs are its views.
@@ -74,6 +74,24 @@ tools: $(TOOLS) ## Build the release executables
 nightly: $(TOOLS) ## Unattended run: lock, ingest what changed in LANDING, publish atomically to OUT/current
 	PIPELINE=$(PIPELINE) PIPELINE_FILE=$(PIPELINE_FILE) OUT=$(OUT) LANDING=$(LANDING) KEEP=$(KEEP) BIN=$(BIN) BUILD=no \
 	  MAKE="$(MAKE)" tools/nightly.sh
+
+# Spark: the same executables under Apache Spark (tools/spark/). MASTER=local[2] runs on this
+# machine; spark://host:7077 or yarn on a cluster whose nodes share BIN, the pipeline, LANDING and OUT.
+MASTER ?= local[2]
+SHARDS ?= 0
+SPARK_OUT ?= $(OUT)
+spark: $(TOOLS) | spark-deps ## Run the pipeline on Spark (MASTER=local[2]; LANDING, SPARK_OUT; outputs as make's)
+	python3 tools/spark/safety_spark.py --master '$(MASTER)' --pipeline $(PIPELINE_FILE) --landing $(LANDING) \
+	  --out $(SPARK_OUT) --bin $(BIN) --shards $(SHARDS) $(if $(PERIOD),--period $(PERIOD))
+
+spark-deps: ## Install PySpark (PyPI) and Java 17 (Debian) for make spark
+	@command -v java >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openjdk-17-jre-headless; } \
+	  || { echo "make spark needs Java 17: sudo apt-get install -y openjdk-17-jre-headless" >&2; exit 1; }
+	@python3 -c 'import pyspark' 2>/dev/null || python3 -m pip install -q pyspark
+
+spark-test: $(TOOLS) | spark-deps ## Spark gives make's bytes: the sample and a re-export workload, local[2], a standalone cluster, a killed task
+	python3 tools/spark/test_spark.py --bin $(BIN)
 
 BENCH_N ?= 2000000
 BENCH_RUNS ?= 3

@@ -120,7 +120,9 @@ public struct HTMLReport {
     }
 
     func table(_ sheet: ReportSheet) -> String {
-        var out = "<h2>\(MarkupText.escape(sheet.name))</h2>\n<table data-sheet=\"\(MarkupText.escape(sheet.name))\">\n<thead><tr>"
+        var out = "<h2>\(MarkupText.escape(sheet.name))</h2>\n"
+        if let note = sheet.note { out += "<p class=\"note\">\(MarkupText.escape(note))</p>\n" }
+        out += "<table data-sheet=\"\(MarkupText.escape(sheet.name))\">\n<thead><tr>"
         out += sheet.columns.map { "<th>\(MarkupText.escape($0.title))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for row in sheet.rows {
             out += "<tr>" + row.map { cell in

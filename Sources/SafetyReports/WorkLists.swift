@@ -23,6 +23,7 @@ public enum WorkLists {
         public let file: String?
         public let sql: String
         public let columns: [ReportSheet.Column]
+        public var note: String? = nil
     }
 
     public static let supervision = List(
@@ -77,7 +78,8 @@ public enum WorkLists {
         """,
         columns: [.init("企业（单位）", .text), .init("合计", .integer), .init("执法决定", .integer), .init("罚款", .integer),
                   .init("停产整顿", .integer), .init("关闭取缔", .integer), .init("暂扣吊销证照", .integer), .init("责令限期整改", .integer),
-                  .init("罚款金额（元）", .decimal), .init("罚款金额不详", .integer), .init("逾期未整改隐患", .integer)])
+                  .init("罚款金额（元）", .decimal), .init("罚款金额不详", .integer), .init("逾期未整改隐患", .integer)],
+        note: "近12个月内执法决定与逾期未整改隐患合计2次（个）以上的企业，供黑名单、联合惩戒复核参考，不是认定结论；企业按报送名称匹配。")
 
     public static let largeAccidents = List(
         view: "large_accidents", sheet: "较大以上事故", file: nil,
@@ -109,7 +111,7 @@ public enum WorkLists {
                         return .text(value)
                     }
                 }
-                return ReportSheet(name: list.sheet, columns: list.columns, rows: rows)
+                return ReportSheet(name: list.sheet, columns: list.columns, rows: rows, note: list.note)
             }
         }
     }

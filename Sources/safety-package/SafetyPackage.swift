@@ -14,6 +14,13 @@ struct SafetyPackage: ParsableCommand {
 
         Example:
           safety-package --pipeline Pipelines/mingguang/pipeline.yaml --output out/mingguang out/mingguang/ingest/*
+
+        In parts (what the Spark driver runs, one task per shard): --shard I/N resolves only the \
+        records whose (source, id) falls in shard I of N, into OUTPUT (its normalized rows, for \
+        its own partial indicators, and its runs); then --assemble SHARD ... (every shard once) \
+        writes the package, rejects, corrections and summary byte for byte as one run would:
+          safety-package --pipeline P --shard 0/4 --output shards/0 ingest/*   (… 1/4, 2/4, 3/4)
+          safety-package --pipeline P --assemble shards/0 … --assemble shards/3 --output out ingest/*
         """)
 
     @OptionGroup var options: PipelineOptions
@@ -21,16 +28,37 @@ struct SafetyPackage: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The pipeline's output folder.", valueName: "folder"))
     var output: String
 
+    @Option(name: .long, help: ArgumentHelp("Resolve one shard of the records' keys only.", valueName: "index/count"))
+    var shard: String?
+
+    @Option(name: .long, help: ArgumentHelp("A shard folder to assemble from (repeat for every shard).", valueName: "folder"))
+    var assemble: [String] = []
+
     @Argument(help: ArgumentHelp("Ingest folders written by safety-ingest.", valueName: "ingest-folder"))
     var ingested: [String]
 
     func validate() throws {
         if ingested.isEmpty { throw ValidationError("name at least one ingest folder") }
+        if shard != nil && !assemble.isEmpty { throw ValidationError("--shard and --assemble are separate steps") }
+        if let shard, parsedShard(shard) == nil { throw ValidationError("--shard is INDEX/COUNT, 0 <= INDEX < COUNT (0/4)") }
+    }
+
+    func parsedShard(_ text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (0..<count).contains(index) else { return nil }
+        return (index, count)
     }
 
     func run() throws {
         try CommandRunner.run("safety-package", quiet: options.quiet) { log in
-            let totals = try PackageRun(pipeline: options.load(), ingestDirectories: ingested, outputDirectory: output).run()
+            var package = PackageRun(pipeline: try options.load(), ingestDirectories: ingested, outputDirectory: output)
+            package.shard = shard.flatMap(parsedShard)
+            package.assembling = assemble
+            let totals = try package.run()
+            if let shard = package.shard {
+                log.info("shard \(shard.index)/\(shard.count) of \(totals.exports) exports: \(totals.superseded) rows superseded by later exports")
+                return
+            }
             log.info("\(totals.exports) exports: \(totals.read) records read, \(totals.accepted) accepted (\(totals.superseded) superseded by later exports), \(totals.rejected) rejected, \(totals.skipped) rows skipped")
         }
     }

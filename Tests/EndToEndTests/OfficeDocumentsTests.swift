@@ -139,6 +139,8 @@ struct OfficeDocumentsTests {
         #expect(totals == totals.sorted(by: >), "most first")
         let book = try #require(try ReportOutputTests.json(["xlsx", run.out + "/indicators.xlsx"]) as? [[String: Any]])
         #expect(book.contains { $0["name"] as? String == "重点关注企业" })
+        let html = try String(contentsOfFile: run.out + "/report.html", encoding: .utf8)
+        #expect(html.contains("供黑名单、联合惩戒复核参考，不是认定结论"), "labelled as a list to review, not a verdict")
     }
 
     /// bulletin.docx read back by python-docx: A4, the 版心's margins, the fonts and sizes of

@@ -89,6 +89,51 @@ struct BucketedPackageTests {
         #expect(outputs[1][1].contains("drill,消防大队,D0,participants,12,13,2020-03-05,2020-04-05,,,,\n"))
     }
 
+    /// Shards resolved apart (the Spark driver's tasks) and assembled give one run's bytes: the
+    /// package, corrections, rejects and summary; each shard holds only its keys, every version
+    /// of a record in one shard; a shard missing or given twice is refused.
+    @Test func shardsResolvedApartAssembleToOneRunsBytes() throws {
+        let root = try Fixture.temporaryDirectory()
+        let helper = PackageRunTests()
+        var months: [String] = []
+        for month in 1...3 {
+            let rows = (0..<(300 * month)).map { i in
+                helper.drill("D\(i)", exported: "2020-0\(month + 1)-05", participants: String(10 + (i % 5 == 0 ? month : 0)),
+                             source: i % 4 == 0 ? "消防大队" : "应急管理局")
+            }
+            months.append(try helper.ingestFolder(root, "m\(month)", rows: rows))
+        }
+        let pipeline = try PipelineLoader.load(Fixture.repositoryRoot.path + "/Pipelines/mingguang/pipeline.yaml")
+        _ = try PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/whole").run()
+        var shards: [String] = []
+        var keys: [Set<String>] = []
+        for index in 0..<3 {
+            var run = PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/shard\(index)")
+            run.shard = (index, 3)
+            run.bucketBytes = index == 1 ? 8 << 10 : 8 << 20   // one shard spills its buckets, the others do not
+            _ = try run.run()
+            shards.append(root + "/shard\(index)")
+            let rows = try String(contentsOfFile: root + "/shard\(index)/normalized/drill.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            keys.append(Set(rows.map { $0.split(separator: ",").prefix(2).joined(separator: ",") }))
+        }
+        #expect(keys.allSatisfy { !$0.isEmpty } && keys.map(\.count).reduce(0, +) == 900, "900 records, each in one shard")
+        #expect(keys[0].isDisjoint(with: keys[1]) && keys[1].isDisjoint(with: keys[2]) && keys[0].isDisjoint(with: keys[2]))
+        var assembly = PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/assembled")
+        assembly.assembling = shards
+        let totals = try assembly.run()
+        #expect(totals.superseded == 300 + 600)
+        for file in ["normalized/drill.csv", "normalized/accident.csv", "corrections.csv", "rejects.csv", "ingest-summary.csv",
+                     "normalized/coverage.csv", "normalized/datapackage.json"] {
+            #expect(FileManager.default.contentsEqual(atPath: root + "/whole/" + file, andPath: root + "/assembled/" + file), "\(file)")
+        }
+        #expect(try String(contentsOfFile: root + "/whole/corrections.csv", encoding: .utf8).split(separator: "\n").count > 100)
+        for wrong in [[shards[0], shards[1]], [shards[0], shards[0], shards[2]]] {
+            var bad = PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/bad")
+            bad.assembling = wrong
+            #expect(throws: IngestFailure.self) { try bad.run() }
+        }
+    }
+
     /// Rows are copied as byte ranges only from inputs laid out as the ingest writes them; an
     /// input with CRLF line ends or a blank line is copied row by row, to the same bytes.
     @Test func inputsWithOtherLineEndsGiveTheSameBytes() throws {

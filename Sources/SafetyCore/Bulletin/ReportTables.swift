@@ -44,9 +44,11 @@ public struct ReportSheet: Sendable, Hashable {
     public let name: String
     public let columns: [Column]
     public var rows: [[Cell]]
+    /// What the reader must know about the rows (shown under the HTML table's heading).
+    public var note: String?
 
-    public init(name: String, columns: [Column], rows: [[Cell]]) {
-        self.name = name; self.columns = columns; self.rows = rows
+    public init(name: String, columns: [Column], rows: [[Cell]], note: String? = nil) {
+        self.name = name; self.columns = columns; self.rows = rows; self.note = note
     }
 }
 

@@ -18,6 +18,12 @@ public struct PackageRun {
     public let outputDirectory: String
     /// The re-export resolution's bucket size: the memory one bucket takes while it is resolved.
     public var bucketBytes = 4 << 20
+    /// Resolve one shard of the (source, id) keys only (`index` of `count`): OUTPUT gets the
+    /// shard's normalized rows (for its partial indicators) and `runs/`, which `assembling` merges.
+    public var shard: (index: Int, count: Int)?
+    /// Shard folders written with `shard`, every index once: the package is assembled from their
+    /// runs instead of resolved here, byte for byte what one run over the inputs writes.
+    public var assembling: [String] = []
 
     public init(pipeline: LoadedPipeline, ingestDirectories: [String], outputDirectory: String) {
         self.pipeline = pipeline
@@ -52,7 +58,14 @@ public struct PackageRun {
         return lines
     }
 
+    static func shardFile(in directory: String) -> String { directory + "/shard.json" }
+
     public func run() throws -> Totals {
+        if let shard {
+            guard shard.count >= 1, (0..<shard.count).contains(shard.index) else {
+                throw IngestFailure.configuration(file: "--shard", problems: ["a shard is INDEX/COUNT with 0 <= INDEX < COUNT"])
+            }
+        }
         var totals = Totals()
         var summaries: [[String: Any]] = []
         for directory in ingestDirectories {
@@ -69,16 +82,51 @@ public struct PackageRun {
         try corrections.write(CSVFormat.line(PackageRun.correctionColumns))
         let spill = outputDirectory + "/.package-spill-\(getpid())"
         defer { rmdir(spill) }
+        if !assembling.isEmpty {
+            // Every shard once, over the same inputs.
+            var seen = Set<Int>()
+            for directory in assembling {
+                guard let data = FileManager.default.contents(atPath: PackageRun.shardFile(in: directory)),
+                      let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                      let index = object["index"] as? Int, let count = object["count"] as? Int, count == assembling.count,
+                      let counts = object["superseded"] as? [Int], counts.count == ingestDirectories.count,
+                      object["inputs"] as? [String] == ingestDirectories.map({ ($0 as NSString).lastPathComponent }) else {
+                    throw IngestFailure.corruptNormalizedData(message: "\(directory): not a shard of these \(ingestDirectories.count) ingest folders in \(assembling.count) shards")
+                }
+                guard seen.insert(index).inserted else { throw IngestFailure.corruptNormalizedData(message: "\(directory): shard \(index) given twice") }
+                for (input, n) in counts.enumerated() { superseded[input] += n }
+            }
+        }
+        let runs = outputDirectory + "/runs"
+        if shard != nil { try AtomicFile.makeDirectories(runs) }
         for kind in RecordKind.allCases {
             let files = ingestDirectories.map { NormalizedReader.path(of: kind, in: $0) }
-            var resolver = ReexportResolver(kind: kind, pipeline: pipeline.config, inputs: files.count, spillDirectory: spill)
-            resolver.bucketBytes = bucketBytes
             let out = try AtomicFile(path: NormalizedReader.path(of: kind, in: normalized))
-            try resolver.run(files: files, output: out, corrections: corrections)
+            if assembling.isEmpty {
+                var resolver = ReexportResolver(kind: kind, pipeline: pipeline.config, inputs: files.count, spillDirectory: spill)
+                resolver.bucketBytes = bucketBytes
+                resolver.shard = shard
+                resolver.runsDirectory = runs
+                try resolver.run(files: files, output: out, corrections: corrections)
+                for (input, count) in resolver.superseded.enumerated() { superseded[input] += count }
+            } else {
+                try ReexportResolver.assemble(kind: kind, files: files, shards: assembling.map { $0 + "/runs" }, output: out, corrections: corrections)
+            }
             try out.commit()
-            for (input, count) in resolver.superseded.enumerated() { superseded[input] += count }
         }
         try corrections.commit()
+        if let shard {
+            // What the assembly needs besides the runs; the coverage and descriptor let the
+            // shard's rows be counted on their own.
+            let names = ingestDirectories.map { JSONText.string(($0 as NSString).lastPathComponent) }.joined(separator: ", ")
+            try AtomicFile.write("{\"index\": \(shard.index), \"count\": \(shard.count), \"inputs\": [\(names)], \"superseded\": ["
+                                 + superseded.map(String.init).joined(separator: ", ") + "]}\n", to: PackageRun.shardFile(in: outputDirectory))
+            try CoverageFile.write(summaries.compactMap(CoverageFile.entry), to: CoverageFile.path(in: normalized))
+            try AtomicFile.write(DataPackage.descriptor(name: pipeline.config.name), to: normalized + "/datapackage.json")
+            totals.exports = summaries.count
+            totals.superseded = superseded.reduce(0, +)
+            return totals
+        }
         let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")
         try rejects.write(CSVFormat.line(RejectsFile.columns))
         for directory in ingestDirectories { try PackageRun.appendBody(of: directory + "/rejects.csv", to: rejects) }

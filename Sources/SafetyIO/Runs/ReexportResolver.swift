@@ -26,9 +26,23 @@ struct ReexportResolver {
     var maxBuckets = 512
     /// Where bucket files go (removed when done).
     let spillDirectory: String
+    /// One shard of the keys: only records whose (source, id) falls in shard `index` of `count`
+    /// are resolved and written, so shards can be resolved apart (one task each) and assembled
+    /// (`assemble`) into exactly the single run's output.
+    var shard: (index: Int, count: Int)?
+    /// With `shard`: where the shard keeps its sorted runs of superseded rows and corrections
+    /// (`<kind>.superseded`, `<kind>.corrections`), which `assemble` merges.
+    var runsDirectory: String?
 
     /// Per input: rows superseded by a later export.
     private(set) var superseded: [Int]
+
+    /// The shard a key hash falls in (other bits than the buckets' `h >> 33`).
+    @inline(__always) static func shard(of h: UInt64, count: Int) -> Int { Int((h ^ (h >> 29)) % UInt64(count)) }
+
+    static func runPaths(kind: RecordKind, in directory: String) -> (superseded: String, corrections: String) {
+        (directory + "/\(kind.rawValue).superseded", directory + "/\(kind.rawValue).corrections")
+    }
 
     init(kind: RecordKind, pipeline: PipelineConfig, inputs: Int, spillDirectory: String) {
         self.kind = kind
@@ -43,6 +57,10 @@ struct ReexportResolver {
     final class Bucket: @unchecked Sendable {
         var memory: [UInt8] = []
         var writer: SpillWriter?
+        /// A finished run kept in a file by an earlier process (a shard's), read only.
+        var file: String?
+        init() {}
+        init(file: String) { self.file = file }
         func append(seq: UInt64, input: Int, row: UnsafeBufferPointer<UInt8>) throws {
             if let writer {
                 try writer.append(integer: seq)
@@ -112,6 +130,13 @@ struct ReexportResolver {
             }
         }
         defer { for bucket in buckets { if let w = bucket.writer { unlink(w.path) } } }
+        // Rows of other shards: skipped in the last pass like superseded ones (always on disk).
+        let foreign = Bucket()
+        if shard != nil {
+            try AtomicFile.makeDirectories(spillDirectory)
+            foreign.writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue).foreign")
+        }
+        defer { if let w = foreign.writer { unlink(w.path) } }
 
         // Pass 1: an entry per data row to the bucket of its key, in input order. Each input's
         // layout is checked on the way: where every row is followed by exactly one LF (as the
@@ -144,6 +169,12 @@ struct ReexportResolver {
                 ReexportResolver.hash(source, into: &h)
                 h = (h ^ 0x1F) &* 0x100000001b3
                 ReexportResolver.hash(id, into: &h)
+                if let shard, ReexportResolver.shard(of: h, count: shard.count) != shard.index {
+                    try withUnsafeBytes(of: UInt32(record.count).littleEndian) {
+                        try foreign.append(seq: ReexportResolver.position(input: input, offset: offset), input: 0, row: $0.bindMemory(to: UInt8.self))
+                    }
+                    return
+                }
                 let content = UnsafeBufferPointer(rebasing: record[split.starts[columns.lowerBound]..<split.ends[columns.upperBound - 1]])
                 let (c1, c2) = ReexportResolver.contentHash(content)
                 entry.removeAll(keepingCapacity: true)
@@ -203,8 +234,16 @@ struct ReexportResolver {
             for (input, n) in try result.get().enumerated() { superseded[input] += n }
         }
 
-        // Pass 3: the inputs again, in order, without the superseded rows.
-        var skip = try RunMerger(loserRuns)
+        // A shard keeps its runs, merged, for the assembly of every shard's.
+        if shard != nil, let directory = runsDirectory {
+            let paths = ReexportResolver.runPaths(kind: kind, in: directory)
+            try ReexportResolver.save(loserRuns, to: paths.superseded)
+            try ReexportResolver.save(correctionRuns, to: paths.corrections)
+        }
+        try foreign.writer?.finish()
+
+        // Pass 3: the inputs again, in order, without the superseded rows (nor other shards').
+        var skip = try RunMerger(loserRuns + (shard != nil ? [foreign] : []))
         var head = skip.next()
         for (input, file) in existing {
             let fd = inputFiles[input]!.fd
@@ -237,6 +276,57 @@ struct ReexportResolver {
         }
         try skip.finish()
         var merged = try RunMerger(correctionRuns)
+        while let entry = merged.next() {
+            try merged.withBytes(of: entry) { try corrections.write(bytes: $0) }
+        }
+        try merged.finish()
+    }
+
+    /// Merges sorted runs into one run file.
+    static func save(_ runs: [Bucket], to path: String) throws {
+        let saved = Bucket()
+        saved.writer = try SpillWriter(path: path)
+        var merged = try RunMerger(runs)
+        while let head = merged.next() {
+            try merged.withBytes(of: head) { try saved.append(seq: head.seq, input: 0, row: $0) }
+        }
+        try merged.finish()
+        try saved.writer!.finish()
+    }
+
+    /// The single run's output from the shards' runs: the inputs copied in order without every
+    /// shard's superseded rows, and every shard's corrections in position order — the bytes
+    /// `run` writes over the same inputs.
+    static func assemble(kind: RecordKind, files: [String], shards: [String], output: AtomicFile, corrections: AtomicFile) throws {
+        let header = RecordSchema.fields(of: kind).map(\.name)
+        try output.write(CSVFormat.line(header))
+        let runs = shards.map { ReexportResolver.runPaths(kind: kind, in: $0) }
+        for run in runs where access(run.superseded, R_OK) != 0 || access(run.corrections, R_OK) != 0 {
+            throw IngestFailure.unreadable(file: run.superseded, reason: "a shard's runs are missing; resolve every shard first")
+        }
+        var skip = try RunMerger(runs.map { Bucket(file: $0.superseded) })
+        var head = skip.next()
+        var split = CSVFieldSplitter()
+        for (input, file) in files.enumerated() where access(file, F_OK) == 0 {
+            try CSVRecordScanner(path: file).forEachRecord { record, index, offset in
+                guard index > 0 else {
+                    split.split(record)
+                    guard split.strings(in: record) == header else {
+                        throw IngestFailure.corruptNormalizedData(message: "\(file):1: header is not the \(kind.rawValue) schema")
+                    }
+                    return
+                }
+                if let h = head, h.seq == ReexportResolver.position(input: input, offset: offset) {
+                    head = skip.next()
+                    return
+                }
+                try output.write(bytes: record)
+                try output.write(bytes: CollectionOfOne(0x0A))
+            }
+        }
+        try skip.finish()
+        guard head == nil else { throw IngestFailure.corruptNormalizedData(message: "the shards' runs name rows the inputs do not hold") }
+        var merged = try RunMerger(runs.map { Bucket(file: $0.corrections) })
         while let entry = merged.next() {
             try merged.withBytes(of: entry) { try corrections.write(bytes: $0) }
         }
@@ -420,8 +510,8 @@ struct RunReader {
     let path: String
 
     init(_ run: ReexportResolver.Bucket) throws {
-        if let writer = run.writer {
-            path = writer.path
+        if let file = run.writer?.path ?? run.file {
+            path = file
             fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
             bytes = []
