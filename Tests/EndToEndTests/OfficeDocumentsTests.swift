@@ -174,8 +174,10 @@ struct OfficeDocumentsTests {
                 "the workbook's 总体 sheet as the 附表")
 
         let pdfDir = run.out + "/docx-pdf"
+        // A LibreOffice profile of its own: another test converting at the same time must not share it.
+        try FileManager.default.createDirectory(atPath: pdfDir + "-home", withIntermediateDirectories: true)
         let (status, output) = try CommandLine.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", pdfDir,
-                                                    run.out + "/bulletin.docx"], environment: ["HOME": run.out])
+                                                    run.out + "/bulletin.docx"], environment: ["HOME": pdfDir + "-home"])
         #expect(status == 0, "\(output)")
         let pages = try #require(try ReportOutputTests.json(["pdf", pdfDir + "/bulletin.pdf"]) as? [[String: Any]])
         try #require(pages.count >= 2, "a bulletin of more than one page")

@@ -197,6 +197,7 @@ def main():
             sys.exit(f"spark: {len(failed)} of {len(exports)} exports failed their ingest (first: {failed[0][0]}, status {failed[0][1]})")
         ingested = [os.path.join(args.out, "ingest", name) for name in exports]
         leftovers(os.path.join(args.out, "ingest"))
+        ingest_done = time.time()
         # 2. One task per shard of the (source, id) keys.
         shards = args.shards or max(2, 2 * sc.defaultParallelism)
         args.shards = shards
@@ -207,6 +208,7 @@ def main():
         if failed:
             print(failed[0][2], file=sys.stderr)
             sys.exit(f"spark: shard {failed[0][0]} failed with status {failed[0][1]}")
+        shards_done = time.time()
     finally:
         spark.stop()
     # 3. The driver: assemble, merge, report, publish.
@@ -227,7 +229,8 @@ def main():
         run_id = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
         driver_step([os.path.join(args.bin, "safety-publish"), "--pipeline", args.pipeline, "--output", args.out,
                      "--data", args.landing, "--run-id", run_id, "--started-at", str(int(started))], "safety-publish")
-    print(f"spark: {len(exports)} exports, {shards} shards, outputs in {results_dir} ({time.time() - started:.1f} s)", flush=True)
+    print(f"spark: {len(exports)} exports, {shards} shards, outputs in {results_dir} ({time.time() - started:.1f} s; stages: "
+          f"ingest {ingest_done - started:.1f} s, shards {shards_done - ingest_done:.1f} s, driver {time.time() - shards_done:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":
