@@ -106,19 +106,24 @@ public enum SQLiteExport {
 
         /// The rows of a query as texts (nil for NULL).
         func query(_ sql: String) throws -> [[String?]] {
+            var rows: [[String?]] = []
+            try forEachRow(sql) { rows.append($0) }
+            return rows
+        }
+
+        /// The rows of a query one at a time, as texts (nil for NULL): nothing is held but the row.
+        func forEachRow(_ sql: String, _ body: ([String?]) throws -> Void) throws {
             var statement: OpaquePointer?
             guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else { throw fail("query") }
             defer { sqlite3_finalize(statement) }
-            var rows: [[String?]] = []
             while true {
                 let step = sqlite3_step(statement)
                 if step == SQLITE_DONE { break }
                 guard step == SQLITE_ROW else { throw fail("query") }
-                rows.append((0..<sqlite3_column_count(statement)).map { i in
+                try body((0..<sqlite3_column_count(statement)).map { i in
                     sqlite3_column_text(statement, i).map { String(cString: $0) }
                 })
             }
-            return rows
         }
 
         func exec(_ sql: String) throws {

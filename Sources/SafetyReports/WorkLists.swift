@@ -100,19 +100,32 @@ public enum WorkLists {
     /// In the order the workbook and the report show them (views that others use come first).
     public static let all = [supervision, listed, offenders, largeAccidents]
 
-    /// The lists as sheets, read from a safety.sqlite written by `SQLiteExport`.
-    public static func sheets(database path: String) throws -> [ReportSheet] {
+    /// The rows a sheet of the workbook or the HTML report shows: a document people read, kept
+    /// as small as its readers need whatever the data's size; the CSV files and the views hold all.
+    public static let shownRows = 1000
+
+    /// The lists as sheets, read from a safety.sqlite written by `SQLiteExport`: the first
+    /// `limit` rows of each, with a note saying how many there are where that is not all.
+    public static func sheets(database path: String, limit: Int = shownRows) throws -> [ReportSheet] {
         try SQLiteExport.reading(path) { db in
             try all.map { list in
-                let rows = try db.query("SELECT * FROM \(list.view)").map { values in
-                    zip(values, list.columns).map { value, column -> ReportSheet.Cell in
-                        guard let value else { return .empty }
-                        if column.format != .text, let number = DecimalText.decimal(value) { return .number(number, column.format) }
-                        return .text(value)
-                    }
+                let rows = try db.query("SELECT * FROM \(list.view) LIMIT \(limit)").map { cells(list, $0) }
+                var note = list.note
+                let count = rows.count == limit ? try db.query("SELECT COUNT(*) FROM \(list.view)").first?.first ?? nil : nil
+                if let total = count.flatMap({ Int($0) }), total > limit {
+                    let where_ = list.file.map { "全部\(total)条见\($0)和" } ?? "全部\(total)条见"
+                    note = [note, "共\(total)条，此处列出前\(limit)条；\(where_)safety.sqlite的\(list.view)视图。"].compactMap { $0 }.joined(separator: " ")
                 }
-                return ReportSheet(name: list.sheet, columns: list.columns, rows: rows, note: list.note)
+                return ReportSheet(name: list.sheet, columns: list.columns, rows: rows, note: note)
             }
+        }
+    }
+
+    static func cells(_ list: List, _ values: [String?]) -> [ReportSheet.Cell] {
+        zip(values, list.columns).map { value, column -> ReportSheet.Cell in
+            guard let value else { return .empty }
+            if column.format != .text, let number = DecimalText.decimal(value) { return .number(number, column.format) }
+            return .text(value)
         }
     }
 
@@ -130,11 +143,15 @@ public enum WorkLists {
     }
 
     /// Writes a list as CSV for Excel (UTF-8 with BOM, Chinese headers, formula-like cells neutralised).
+    /// Every row, streamed from the view.
     public static func writeCSV(_ list: List, database: String, to path: String) throws {
-        let sheet = try sheets(database: database).first { $0.name == list.sheet }!
         let file = try AtomicFile(path: path)
         try file.write(ExcelCSV.byteOrderMark + CSVFormat.line(list.columns.map(\.title), neutralizeFormulas: true))
-        for row in sheet.rows { try file.write(CSVFormat.line(row.map(\.display), neutralizeFormulas: true)) }
+        try SQLiteExport.reading(database) { db in
+            try db.forEachRow("SELECT * FROM \(list.view)") { values in
+                try file.write(CSVFormat.line(cells(list, values).map(\.display), neutralizeFormulas: true))
+            }
+        }
         try file.commit()
     }
 }
