@@ -127,6 +127,24 @@ struct BucketedPackageTests {
             #expect(FileManager.default.contentsEqual(atPath: root + "/whole/" + file, andPath: root + "/assembled/" + file), "\(file)")
         }
         #expect(try String(contentsOfFile: root + "/whole/corrections.csv", encoding: .utf8).split(separator: "\n").count > 100)
+        // The same with every ingest folder split by shard first: each shard reads its own rows only.
+        for month in months { try PackageRun.split(ingestDirectory: month, count: 3) }
+        var splitShards: [String] = []
+        for index in 0..<3 {
+            var run = PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/split\(index)")
+            run.shard = (index, 3)
+            run.bucketBytes = index == 2 ? 8 << 10 : 8 << 20
+            _ = try run.run()
+            splitShards.append(root + "/split\(index)")
+            #expect(FileManager.default.contentsEqual(atPath: root + "/split\(index)/normalized/drill.csv",
+                                                      andPath: root + "/shard\(index)/normalized/drill.csv"))
+        }
+        var fromSplits = PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/assembled-splits")
+        fromSplits.assembling = splitShards
+        _ = try fromSplits.run()
+        for file in ["normalized/drill.csv", "corrections.csv", "ingest-summary.csv"] {
+            #expect(FileManager.default.contentsEqual(atPath: root + "/whole/" + file, andPath: root + "/assembled-splits/" + file), "split: \(file)")
+        }
         for wrong in [[shards[0], shards[1]], [shards[0], shards[0], shards[2]]] {
             var bad = PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/bad")
             bad.assembling = wrong

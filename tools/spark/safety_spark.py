@@ -3,10 +3,12 @@
 
 The same steps as `make`, spread over a Spark cluster (no scheduler of our own):
 
-  1. one task per export runs `safety-ingest` (OUT/ingest/<export>/);
+  1. one task per export runs `safety-ingest` (OUT/ingest/<export>/) and splits its rows by
+     shard of their (source, id) (`safety-package --split N`);
   2. one task per shard runs `safety-package --shard I/N` — the re-export resolution of the
-     records whose (source, id) falls in shard I, so every version of a record meets in one
-     task — and `safety-indicators --partial` for each record kind on that shard's rows;
+     records whose (source, id) falls in shard I, read from every export's split, so every
+     version of a record meets in one task — and `safety-indicators --partial` for each record
+     kind on that shard's rows;
   3. the driver runs `safety-package --assemble` (the package, rejects, corrections and summary,
      byte for byte as one run writes them), `safety-merge`, `safety-report` and, with --publish,
      `safety-publish`.
@@ -94,6 +96,11 @@ def ingest_task(args, name):
     target = os.path.join(work, "result")
     code, text = run([os.path.join(args.bin, "safety-ingest"), "--pipeline", args.pipeline, "--output", target,
                       "--name", name, "--quiet", os.path.join(args.landing, name)], name)
+    if code == 0:
+        # The rows split by shard here, so each shard task reads its own rows only.
+        code, more = run([os.path.join(args.bin, "safety-package"), "--pipeline", args.pipeline, "--split", str(args.shards),
+                          "--output", target, "--quiet", target], name + " split")
+        text += "\n" + more
     if code == 0:
         open(os.path.join(target, ".done"), "w").close()
         place(target, destination)
@@ -187,6 +194,8 @@ def main():
         exports = exports_in(args.landing)
         if not exports:
             sys.exit(f"spark: no exports in {args.landing}")
+        shards = args.shards or max(2, 2 * sc.defaultParallelism)
+        args.shards = shards
         # 1. One task per export.
         results = sc.parallelize(exports, len(exports)).map(lambda name: ingest_task(args, name)).collect()
         failed = [r for r in results if r[1] != 0]
@@ -199,8 +208,6 @@ def main():
         leftovers(os.path.join(args.out, "ingest"))
         ingest_done = time.time()
         # 2. One task per shard of the (source, id) keys.
-        shards = args.shards or max(2, 2 * sc.defaultParallelism)
-        args.shards = shards
         shutil.rmtree(os.path.join(args.out, "shards"), ignore_errors=True)
         results = sc.parallelize(range(shards), shards).map(lambda i: shard_task(args, ingested, i)).collect()
         leftovers(os.path.join(args.out, "shards"))

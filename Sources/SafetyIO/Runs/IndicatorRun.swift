@@ -77,8 +77,10 @@ public struct IndicatorRun {
             }
         }
         notes += IndicatorRun.coverageNotes(accumulator, expected: expected)
+        // (The sums with the missing or the poisoned added say nothing their own notes do not.)
         for row in table.rows where (row.breakdown == .all || row.breakdown == Breakdown.all.inFullScope)
-            && (row.unknownRecords > 0 || row.previousUnknownRecords > 0) {
+            && (row.unknownRecords > 0 || row.previousUnknownRecords > 0)
+            && row.code != .deathsAndMissing && row.code != .seriousInjuriesAndPoisonings {
             notes.append(IndicatorRun.unknownNote(row))
         }
         return (table, notes)

@@ -60,6 +60,50 @@ public struct PackageRun {
 
     static func shardFile(in directory: String) -> String { directory + "/shard.json" }
 
+    /// Where `split` puts an ingest folder's rows of shard `index` of `count`.
+    public static func splitDirectory(_ ingestDirectory: String, index: Int, count: Int) -> String {
+        ingestDirectory + "/split-\(count)/\(index)"
+    }
+
+    /// Splits an ingest folder's normalized rows by shard of their (source, id) — the shards
+    /// `--shard I/N` resolves — into `split-N/I/<kind>.csv` (rows in their order, header first)
+    /// with `<kind>.offsets` (each row's offset in the whole file), so a shard reads its own rows
+    /// only. Run where the ingest ran (the Spark driver does it in the ingest task).
+    public static func split(ingestDirectory directory: String, count: Int) throws {
+        guard count >= 1 else { throw IngestFailure.configuration(file: "--split", problems: ["split into 1 shard or more"]) }
+        let base = directory + "/split-\(count)"
+        try? FileManager.default.removeItem(atPath: base)
+        for index in 0..<count { try AtomicFile.makeDirectories(splitDirectory(directory, index: index, count: count)) }
+        for kind in RecordKind.allCases {
+            let file = NormalizedReader.path(of: kind, in: directory)
+            guard FileManager.default.fileExists(atPath: file) else { continue }
+            let name = (file as NSString).lastPathComponent
+            let rows = try (0..<count).map { try SpillWriter(path: splitDirectory(directory, index: $0, count: count) + "/" + name) }
+            let offsets = try (0..<count).map {
+                try SpillWriter(path: splitDirectory(directory, index: $0, count: count) + "/" + kind.rawValue + ".offsets", capacity: 1 << 14)
+            }
+            var split = CSVFieldSplitter()
+            try CSVRecordScanner(path: file).forEachRecord { record, index, offset in
+                let line = UnsafeRawBufferPointer(record)
+                if index == 0 {
+                    for writer in rows { try writer.append(line); try writer.append(integer: UInt8(0x0A)) }
+                    return
+                }
+                split.split(record)
+                guard split.count > 2 else { throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index) has no id and source") }
+                var h: UInt64 = 0xcbf29ce484222325
+                ReexportResolver.hash(split.raw(1, in: record), into: &h)
+                h = (h ^ 0x1F) &* 0x100000001b3
+                ReexportResolver.hash(split.raw(0, in: record), into: &h)
+                let shard = ReexportResolver.shard(of: h, count: count)
+                try rows[shard].append(line)
+                try rows[shard].append(integer: UInt8(0x0A))
+                try offsets[shard].append(integer: UInt64(offset))
+            }
+            for writer in rows + offsets { try writer.finish() }
+        }
+    }
+
     public func run() throws -> Totals {
         if let shard {
             guard shard.count >= 1, (0..<shard.count).contains(shard.index) else {
@@ -107,7 +151,20 @@ public struct PackageRun {
                 resolver.bucketBytes = bucketBytes
                 resolver.shard = shard
                 resolver.runsDirectory = runs
-                try resolver.run(files: files, output: out, corrections: corrections)
+                var inputs = files
+                if let shard {
+                    // An ingest folder split for these shards gives this shard's rows alone.
+                    resolver.offsetsFiles = ingestDirectories.map { directory in
+                        let split = PackageRun.splitDirectory(directory, index: shard.index, count: shard.count)
+                        return FileManager.default.fileExists(atPath: split) ? split + "/\(kind.rawValue).offsets" : nil
+                    }
+                    for (input, offsets) in resolver.offsetsFiles.enumerated() where offsets != nil {
+                        inputs[input] = PackageRun.splitDirectory(ingestDirectories[input], index: shard.index, count: shard.count)
+                            + "/" + (files[input] as NSString).lastPathComponent
+                        if !FileManager.default.fileExists(atPath: inputs[input]) { resolver.offsetsFiles[input] = nil }
+                    }
+                }
+                try resolver.run(files: inputs, output: out, corrections: corrections)
                 for (input, count) in resolver.superseded.enumerated() { superseded[input] += count }
             } else {
                 try ReexportResolver.assemble(kind: kind, files: files, shards: assembling.map { $0 + "/runs" }, output: out, corrections: corrections)

@@ -33,6 +33,10 @@ struct ReexportResolver {
     /// With `shard`: where the shard keeps its sorted runs of superseded rows and corrections
     /// (`<kind>.superseded`, `<kind>.corrections`), which `assemble` merges.
     var runsDirectory: String?
+    /// With `shard`, per input: when the input is the shard's split of an ingest file
+    /// (`PackageRun.split`), its `.offsets` file — each row's offset in the whole file — so the
+    /// runs kept for the assembly name rows as the whole files hold them.
+    var offsetsFiles: [String?] = []
 
     /// Per input: rows superseded by a later export.
     private(set) var superseded: [Int]
@@ -237,8 +241,9 @@ struct ReexportResolver {
         // A shard keeps its runs, merged, for the assembly of every shard's.
         if shard != nil, let directory = runsDirectory {
             let paths = ReexportResolver.runPaths(kind: kind, in: directory)
-            try ReexportResolver.save(loserRuns, to: paths.superseded)
-            try ReexportResolver.save(correctionRuns, to: paths.corrections)
+            let offsets = offsetsFiles.count == files.count ? offsetsFiles : Array(repeating: nil, count: files.count)
+            try ReexportResolver.save(loserRuns, to: paths.superseded, inputs: existing, offsets: offsets)
+            try ReexportResolver.save(correctionRuns, to: paths.corrections, inputs: existing, offsets: offsets)
         }
         try foreign.writer?.finish()
 
@@ -282,15 +287,35 @@ struct ReexportResolver {
         try merged.finish()
     }
 
-    /// Merges sorted runs into one run file.
-    static func save(_ runs: [Bucket], to path: String) throws {
+    /// Merges sorted runs into one run file, positions as the whole ingest files hold the rows:
+    /// an input split for its shard is read again beside its offsets (both in row order), so the
+    /// conversion streams and keeps the order.
+    static func save(_ runs: [Bucket], to path: String, inputs: [(offset: Int, element: String)], offsets: [String?]) throws {
         let saved = Bucket()
         saved.writer = try SpillWriter(path: path)
         var merged = try RunMerger(runs)
-        while let head = merged.next() {
-            try merged.withBytes(of: head) { try saved.append(seq: head.seq, input: 0, row: $0) }
+        var head = merged.next()
+        func emit(_ h: RunMerger.Head, as seq: UInt64) throws {
+            try merged.withBytes(of: h) { try saved.append(seq: seq, input: 0, row: $0) }
+            head = merged.next()
+        }
+        for (input, file) in inputs {
+            guard let sidecar = offsets[input] else {
+                while let h = head, Int(h.seq >> 40) == input { try emit(h, as: h.seq) }
+                continue
+            }
+            var originals = try OffsetReader(path: sidecar)
+            defer { originals.close() }
+            try CSVRecordScanner(path: file).forEachRecord { _, index, offset in
+                guard index > 0 else { return }
+                let original = try originals.next()
+                while let h = head, h.seq == ReexportResolver.position(input: input, offset: offset) {
+                    try emit(h, as: ReexportResolver.position(input: input, offset: original))
+                }
+            }
         }
         try merged.finish()
+        guard head == nil else { throw IngestFailure.corruptNormalizedData(message: "\(path): a run names a row its input does not hold") }
         try saved.writer!.finish()
     }
 
@@ -497,6 +522,38 @@ struct RunMerger {
     }
 
     func finish() throws { if let failure { throw failure } }
+}
+
+/// Reads a file of little-endian 64-bit offsets in order, through a small buffer.
+struct OffsetReader {
+    private let fd: Int32
+    private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    private var start = 0, end = 0
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+    }
+
+    mutating func next() throws -> Int {
+        if end - start < 8 {
+            buffer.replaceSubrange(0..<(end - start), with: buffer[start..<end])
+            end -= start; start = 0
+            while end < 8 {
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + end, $0.count - end) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw IngestFailure.corruptNormalizedData(message: "\(path): fewer offsets than rows") }
+                end += n
+            }
+        }
+        let value = buffer.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+        start += 8
+        return Int(value)
+    }
+
+    func close() { Glibc.close(fd) }
 }
 
 /// Reads one run's entries in order, through a buffer (a spilled run) or from memory.
