@@ -3,8 +3,10 @@
 
 For each workload: `make -j2 all` (the nightly path with its reports) and the Spark driver in
 local[2] (the same executables as Spark tasks, then assemble, merge and reports on the driver),
-each timed as a whole with its peak RSS (GNU time: the largest single process of the tree), and
-the driver's own stage times. Every output the Spark test compares must be byte-identical to
+each timed as a whole, and
+the driver's own stage times; peak RSS per process (sampled from /proc every 0.1 s over the
+command's process tree: the largest safety-* executable, the Spark JVM, the PySpark processes).
+Every output the Spark test compares must be byte-identical to
 make's, or nothing is printed.
 
 Usage: bench_spark.py --bin DIR [--n N ...] [--data DIR]
@@ -17,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,16 +28,58 @@ sys.path.insert(0, HERE)
 from test_spark import COMPARED  # noqa: E402
 
 
+def group(comm):
+    if comm == "java":
+        return "JVM"
+    if comm.startswith("python"):
+        return "Python"
+    if comm.startswith("safety-"):
+        return "executables"
+    return None
+
+
+def tree_peaks(root, stop, peaks):
+    """Samples /proc every 0.1 s: per process group (JVM, Python, the safety-* executables), the
+    largest RSS any one process of the command's tree reached."""
+    while not stop.is_set():
+        procs = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    head, tail = f.read().rsplit(")", 1)
+                fields = tail.split()
+                procs[int(entry)] = (int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE"), head.split("(", 1)[1])
+            except (OSError, ValueError, IndexError):
+                continue
+        tree, grown = {root}, True
+        while grown:
+            grown = False
+            for pid, (ppid, _, _) in procs.items():
+                if ppid in tree and pid not in tree:
+                    tree.add(pid)
+                    grown = True
+        for pid in tree:
+            if pid in procs and (name := group(procs[pid][2])):
+                peaks[name] = max(peaks.get(name, 0), procs[pid][1] / (1 << 20))
+        time.sleep(0.1)
+
+
 def timed(command, env=None):
-    """Wall seconds and the peak RSS (MB) of the largest process, with the command's output."""
+    """Wall seconds, the peak RSS (MB) per process group, and the command's output."""
     started = time.time()
-    done = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M"] + command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+    stop, peaks = threading.Event(), {}
+    sampler = threading.Thread(target=tree_peaks, args=(process.pid, stop, peaks))
+    sampler.start()
+    output = process.communicate()[0]
     wall = time.time() - started
-    if done.returncode != 0:
-        sys.exit(f"failed: {' '.join(command)}\n{done.stdout[-4000:]}")
-    rss = max(int(m) for m in re.findall(r"MAXRSS (\d+)", done.stdout)) / 1024
-    return wall, rss, done.stdout
+    stop.set()
+    sampler.join()
+    if process.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{output[-4000:]}")
+    return wall, peaks, output
 
 
 def main():
@@ -56,7 +101,8 @@ def main():
         if not os.path.exists(os.path.join(folder, "reexport-20210105.csv")):
             subprocess.check_call([sys.executable, os.path.join(ROOT, "tools", "bench", "generate.py"), str(args.reexport_n), folder, "--reexports"])
         workloads.append((f"re-export, {args.reexport_n:,} ids in 12 exports", folder))
-    print("| workload | make -j2 all: wall s | peak RSS MB | Spark local[2]: wall s | peak RSS MB (JVM included) | Spark stages: ingest / shards / driver s | Spark ÷ make |")
+    print("| workload | make -j2 all: wall s | peak RSS MB (one executable) | Spark local[2]: wall s "
+          "| peak RSS MB: executables / Spark JVM / PySpark | Spark stages: ingest / shards / driver s | Spark ÷ make |")
     print("|---|---|---|---|---|---|---|")
     for name, data in workloads:
         work = tempfile.mkdtemp(prefix="safety-spark-bench-", dir=os.path.dirname(os.path.abspath(args.data)))
@@ -73,8 +119,9 @@ def main():
                 sys.exit(f"{name}: Spark's outputs differ from make's: {differing}")
             stages = re.search(r"stages: ingest ([\d.]+) s, shards ([\d.]+) s, driver ([\d.]+) s", log)
             stage_text = " / ".join(stages.groups()) if stages else "?"
-            print(f"| {name} | {make_wall:.1f} | {make_rss:.0f} | {spark_wall:.1f} | {spark_rss:.0f} | {stage_text} | {spark_wall / make_wall:.2f}× |",
-                  flush=True)
+            rss = " / ".join(f"{spark_rss.get(k, 0):.0f}" for k in ("executables", "JVM", "Python"))
+            print(f"| {name} | {make_wall:.1f} | {make_rss.get('executables', 0):.0f} | {spark_wall:.1f} | {rss} | {stage_text} "
+                  f"| {spark_wall / make_wall:.2f}× |", flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

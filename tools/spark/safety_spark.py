@@ -27,6 +27,7 @@ every node (a shared filesystem); see the README's "Running on Spark".
   spark-submit --master spark://host:7077 tools/spark/safety_spark.py --pipeline … --landing … --out … --bin …
 """
 import argparse
+import concurrent.futures
 import datetime
 import fcntl
 import os
@@ -227,11 +228,17 @@ def main():
     driver_step([os.path.join(args.bin, "safety-merge"), "--pipeline", args.pipeline, "--output", results_dir, "--quiet"] + partials,
                 "safety-merge")
     database = os.path.join(results_dir, "safety.sqlite")
-    for report in REPORTS:
-        extra = ["--normalized", os.path.join(args.out, "normalized")] if report == "safety.sqlite" else ["--database", database]
+
+    def report(name):
+        extra = ["--normalized", os.path.join(args.out, "normalized")] if name == "safety.sqlite" else ["--database", database]
         driver_step([os.path.join(args.bin, "safety-report"), "--pipeline", args.pipeline, "--quiet",
-                     "--indicators", os.path.join(results_dir, "indicators.csv"), "--output", os.path.join(results_dir, report)]
-                    + args.period_args + extra, "safety-report " + report)
+                     "--indicators", os.path.join(results_dir, "indicators.csv"), "--output", os.path.join(results_dir, name)]
+                    + args.period_args + extra, "safety-report " + name)
+    # The database first; the others read it, side by side on the driver's cores (as make -j does).
+    report(REPORTS[0])
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for done in [pool.submit(report, name) for name in REPORTS[1:]]:
+            done.result()
     if args.publish:
         run_id = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
         driver_step([os.path.join(args.bin, "safety-publish"), "--pipeline", args.pipeline, "--output", args.out,
