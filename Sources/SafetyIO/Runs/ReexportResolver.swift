@@ -268,21 +268,42 @@ struct ReexportResolver {
                 }
                 if size > cursor { try output.copy(from: fd, range: cursor..<size, sourcePath: file) }
             } else {
-                try CSVRecordScanner(path: file).forEachRecord { record, index, offset in
-                    guard index > 0 else { return }
-                    if let h = head, h.seq == ReexportResolver.position(input: input, offset: offset) {
-                        head = skip.next()
-                        return
-                    }
-                    try output.write(bytes: record)
-                    try output.write(bytes: CollectionOfOne(0x0A))
-                }
+                try ReexportResolver.copyRows(of: file, input: input, skipping: &skip, head: &head, to: output)
             }
         }
         try skip.finish()
-        var merged = try RunMerger(correctionRuns)
+        try ReexportResolver.drain(correctionRuns, to: corrections)
+    }
+
+    /// Copies a file's data rows record by record, leaving out those `skip` names (position order);
+    /// with `header`, the file's header must be it.
+    static func copyRows(of file: String, input: Int, skipping skip: inout RunMerger, head: inout RunMerger.Head?,
+                         to output: AtomicFile, header: [String]? = nil) throws {
+        var split = CSVFieldSplitter()
+        try CSVRecordScanner(path: file).forEachRecord { record, index, offset in
+            guard index > 0 else {
+                if let header {
+                    split.split(record)
+                    guard split.strings(in: record) == header else {
+                        throw IngestFailure.corruptNormalizedData(message: "\(file):1: header is not \(header.joined(separator: ","))")
+                    }
+                }
+                return
+            }
+            if let h = head, h.seq == ReexportResolver.position(input: input, offset: offset) {
+                head = skip.next()
+                return
+            }
+            try output.write(bytes: record)
+            try output.write(bytes: CollectionOfOne(0x0A))
+        }
+    }
+
+    /// Writes sorted runs' entries to `out` in position order (corrections lines).
+    static func drain(_ runs: [Bucket], to out: AtomicFile) throws {
+        var merged = try RunMerger(runs)
         while let entry = merged.next() {
-            try merged.withBytes(of: entry) { try corrections.write(bytes: $0) }
+            try merged.withBytes(of: entry) { try out.write(bytes: $0) }
         }
         try merged.finish()
     }
@@ -331,31 +352,12 @@ struct ReexportResolver {
         }
         var skip = try RunMerger(runs.map { Bucket(file: $0.superseded) })
         var head = skip.next()
-        var split = CSVFieldSplitter()
         for (input, file) in files.enumerated() where access(file, F_OK) == 0 {
-            try CSVRecordScanner(path: file).forEachRecord { record, index, offset in
-                guard index > 0 else {
-                    split.split(record)
-                    guard split.strings(in: record) == header else {
-                        throw IngestFailure.corruptNormalizedData(message: "\(file):1: header is not the \(kind.rawValue) schema")
-                    }
-                    return
-                }
-                if let h = head, h.seq == ReexportResolver.position(input: input, offset: offset) {
-                    head = skip.next()
-                    return
-                }
-                try output.write(bytes: record)
-                try output.write(bytes: CollectionOfOne(0x0A))
-            }
+            try copyRows(of: file, input: input, skipping: &skip, head: &head, to: output, header: header)
         }
         try skip.finish()
         guard head == nil else { throw IngestFailure.corruptNormalizedData(message: "the shards' runs name rows the inputs do not hold") }
-        var merged = try RunMerger(runs.map { Bucket(file: $0.corrections) })
-        while let entry = merged.next() {
-            try merged.withBytes(of: entry) { try corrections.write(bytes: $0) }
-        }
-        try merged.finish()
+        try drain(runs.map { Bucket(file: $0.corrections) }, to: corrections)
     }
 
     /// Resolves one bucket (entries in input order): the superseded rows' positions and lengths
