@@ -161,8 +161,11 @@ help: ## List the targets and the variables a clerk sets
 	  DATA "the folder of department exports, subfolders included [$(DATA)]" \
 	  OUT "where outputs go [$(OUT)]" \
 	  PERIOD "one period: 2020-10, 2020Q3, 2020, 2020-YTD-10 or a campaign; results in OUT/periods/PERIOD [$(PERIOD)]" \
-	  LANDING "make nightly: the folder departments drop exports into [$(LANDING)]" \
-	  KEEP "make nightly and prune: published runs kept [$(KEEP)]"
+	  LANDING "make nightly and make spark: the folder departments drop exports into [$(LANDING)]" \
+	  KEEP "make nightly and prune: published runs kept [$(KEEP)]" \
+	  MASTER "make spark: the Spark master, local[2], spark://host:7077 or yarn [$(MASTER)]" \
+	  SHARDS "make spark: re-export shards, 0 for two per core [$(SHARDS)]" \
+	  SPARK_OUT "make spark: where its outputs go [$(SPARK_OUT)]"
 
 test: check-sample-data check-templates check-core | deps test-deps ## Run unit, I/O and end-to-end tests (swift test), from the repository alone
 	swift build --build-tests

@@ -7,8 +7,10 @@ into separate folders and requires the outputs to be byte-identical:
   sample       the sample pipeline through `make spark`, master local[2]
   reexport     a generated re-export workload (twelve cumulative monthly exports of one year,
                tools/bench/generate.py --reexports), local[2], 7 shards
-  standalone   the sample on a standalone Spark cluster started on this machine: a master and
-               two workers of one core each, published to OUT/current as the nightly run does
+  standalone   on a standalone Spark cluster started on this machine (a master and two workers
+               of one core each): the sample, published to OUT/current as the nightly run does,
+               and the re-export workload
+  lock         a run that would publish while another holds OUT/.nightly.lock does not start (75)
   killed       the sample, local[2,4] (four attempts a task), with the first attempt of shard
                1's task killed mid-run (its safety-package, then the Python worker itself):
                Spark retries it, and the bytes are the same
@@ -129,12 +131,12 @@ class Standalone:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--case", action="append", choices=["sample", "reexport", "standalone", "killed"])
+    ap.add_argument("--case", action="append", choices=["sample", "reexport", "standalone", "killed", "lock"])
     ap.add_argument("--reexport-n", type=int, default=20000)
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
     binary = os.path.abspath(args.bin)
-    cases = args.case or ["sample", "reexport", "standalone", "killed"]
+    cases = args.case or ["sample", "reexport", "standalone", "killed", "lock"]
     work = tempfile.mkdtemp(prefix="safety-spark-test-")
     sample = os.path.join(ROOT, "SampleData", "mingguang")
     try:
@@ -143,10 +145,11 @@ def main():
         if "sample" in cases:
             _, seconds = spark(binary, "mingguang", sample, os.path.join(work, "spark-sample"), "local[2]", via_make=True)
             compare(os.path.join(work, "make-sample"), os.path.join(work, "spark-sample"), f"sample, local[2] ({seconds:.0f} s)")
-        if "reexport" in cases:
-            data = os.path.join(work, "reexport-data")
+        data = os.path.join(work, "reexport-data")
+        if {"reexport", "standalone"} & set(cases):
             subprocess.check_call([sys.executable, os.path.join(ROOT, "tools", "bench", "generate.py"), str(args.reexport_n), data, "--reexports"])
             make(binary, "bench", data, os.path.join(work, "make-reexport"))
+        if "reexport" in cases:
             _, seconds = spark(binary, "bench", data, os.path.join(work, "spark-reexport"), "local[2]", shards=7)
             compare(os.path.join(work, "make-reexport"), os.path.join(work, "spark-reexport"),
                     f"re-export workload ({args.reexport_n} ids in 12 exports), local[2], 7 shards ({seconds:.0f} s)")
@@ -157,11 +160,14 @@ def main():
             try:
                 cluster.start()
                 _, seconds = spark(binary, "mingguang", sample, os.path.join(work, "spark-standalone"), cluster.url, publish=True)
+                _, reexport_seconds = spark(binary, "bench", data, os.path.join(work, "spark-standalone-reexport"), cluster.url, shards=5)
             finally:
                 cluster.stop()
             compare(os.path.join(work, "make-sample"), os.path.join(work, "spark-standalone"),
                     f"sample, standalone master and two workers ({seconds:.0f} s)")
             compare(os.path.join(work, "make-sample"), os.path.join(work, "spark-standalone", "current"), "the publication in current/")
+            compare(os.path.join(work, "make-reexport"), os.path.join(work, "spark-standalone-reexport"),
+                    f"re-export workload, standalone master and two workers, 5 shards ({reexport_seconds:.0f} s)")
         if "killed" in cases:
             out = os.path.join(work, "spark-killed")
             log, seconds = spark(binary, "mingguang", sample, out, "local[2,4]", env={"SAFETY_SPARK_FAULT": "shard-1"})
@@ -170,6 +176,18 @@ def main():
             if "Lost task" not in log and "exited unexpectedly" not in log and "failed" not in log.lower():
                 sys.exit(f"Spark did not report the killed attempt:\n{log[-3000:]}")
             compare(os.path.join(work, "make-sample"), out, f"sample, shard 1's first attempt killed mid-run, retried ({seconds:.0f} s)")
+        if "lock" in cases:
+            import fcntl
+            out = os.path.join(work, "spark-locked")
+            os.makedirs(out)
+            with open(os.path.join(out, ".nightly.lock"), "w") as held:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                done = subprocess.run([sys.executable, os.path.join(HERE, "safety_spark.py"), "--master", "local[2]", "--pipeline",
+                                       os.path.join(ROOT, "Pipelines", "mingguang", "pipeline.yaml"), "--landing", sample, "--out", out,
+                                       "--bin", binary, "--publish"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if done.returncode != 75 or os.path.exists(os.path.join(out, "ingest")):
+                sys.exit(f"a second run must not start while the lock is held (status {done.returncode}):\n{done.stdout[-2000:]}")
+            print("ok  a publishing run does not start while another holds the lock (exit 75)", flush=True)
     finally:
         if args.keep:
             print(f"work folder kept: {work}")
