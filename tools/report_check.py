@@ -82,10 +82,32 @@ def docx(path):
     paragraphs = [{"style": p.style.style_id, "text": p.text,
                    "runs": [dict(font(r._r), text=r.text) for r in p.runs]} for p in document.paragraphs]
     grid = section._sectPr.find(qn("w:docGrid"))
+    # Word refuses a part whose children are out of the schema's order (ECMA-376 CT_PPrBase,
+    # CT_RPr, CT_Settings, CT_SectPr, CT_TblPr: the elements this writer uses, in order).
+    orders = {
+        "pPr": ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "widowControl", "numPr", "pBdr", "shd", "tabs", "kinsoku",
+                "wordWrap", "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "snapToGrid", "spacing", "ind", "jc",
+                "textAlignment", "outlineLvl", "rPr"],
+        "rPr": ["rStyle", "rFonts", "b", "bCs", "i", "iCs", "color", "spacing", "w", "kern", "position", "sz", "szCs"],
+        "settings": ["zoom", "proofState", "defaultTabStop", "autoHyphenation", "evenAndOddHeaders", "characterSpacingControl", "compat"],
+        "sectPr": ["headerReference", "footerReference", "pgSz", "pgMar", "pgNumType", "cols", "titlePg", "docGrid"],
+        "tblPr": ["tblStyle", "tblW", "jc", "tblInd", "tblBorders", "tblLayout", "tblCellMar", "tblLook"],
+    }
+    order_problems = []
+    parts = [document.element, document.styles.element, settings, section.footer._element, section.even_page_footer._element]
+    for part in parts:
+        for element in part.iter():
+            name = element.tag.split("}")[-1]
+            if name not in orders:
+                continue
+            children = [c.tag.split("}")[-1] for c in element]
+            known = [c for c in children if c in orders[name]]
+            if known != sorted(known, key=orders[name].index) or len(known) != len(children):
+                order_problems.append(f"{name}: {children}")
     return {"page": {"width": mm(section.page_width), "height": mm(section.page_height), "top": mm(section.top_margin),
                      "bottom": mm(section.bottom_margin), "left": mm(section.left_margin), "right": mm(section.right_margin),
                      "footer": mm(section.footer_distance), "line_pitch": int(grid.get(qn("w:linePitch")))},
-            "even_and_odd": settings.find(qn("w:evenAndOddHeaders")) is not None,
+            "even_and_odd": settings.find(qn("w:evenAndOddHeaders")) is not None, "order_problems": sorted(set(order_problems)),
             "defaults": font(defaults), "styles": styles, "footers": footers, "paragraphs": paragraphs,
             "tables": [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]}
 

@@ -108,9 +108,10 @@ public enum OfficialDocument {
         + "<Relationship Id=\"rId5\" Type=\"\(r)/footer\" Target=\"footer2.xml\"/>"
         + "</Relationships>"
 
-    /// Odd and even pages have their own footers (page numbers right and left).
-    static let settings = OfficePackage.xmlHeader + "<w:settings xmlns:w=\"\(w)\"><w:evenAndOddHeaders/>"
-        + "<w:defaultTabStop w:val=\"\(bodySize * 20)\"/><w:characterSpacingControl w:val=\"compressPunctuation\"/>"
+    /// Odd and even pages have their own footers (page numbers right and left). (Elements in the
+    /// schema's order throughout: Word refuses a part whose children are out of order.)
+    static let settings = OfficePackage.xmlHeader + "<w:settings xmlns:w=\"\(w)\"><w:defaultTabStop w:val=\"\(bodySize * 20)\"/>"
+        + "<w:evenAndOddHeaders/><w:characterSpacingControl w:val=\"compressPunctuation\"/>"
         + "<w:compat><w:compatSetting w:name=\"compatibilityMode\" w:uri=\"http://schemas.microsoft.com/office/word\" w:val=\"15\"/></w:compat>"
         + "</w:settings>"
 
@@ -139,7 +140,7 @@ public enum OfficialDocument {
         + "</w:docDefaults>"
         + "<w:style w:type=\"paragraph\" w:default=\"1\" w:styleId=\"Normal\"><w:name w:val=\"Normal\"/></w:style>"
         + "<w:style w:type=\"paragraph\" w:styleId=\"Title\"><w:name w:val=\"Title\"/><w:basedOn w:val=\"Normal\"/>"
-        + "<w:pPr><w:jc w:val=\"center\"/><w:spacing w:line=\"\(linePitch * 3 / 2)\" w:lineRule=\"exact\"/></w:pPr>" + runProperties(.title, size: titleSize) + "</w:style>"
+        + "<w:pPr><w:spacing w:line=\"\(linePitch * 3 / 2)\" w:lineRule=\"exact\"/><w:jc w:val=\"center\"/></w:pPr>" + runProperties(.title, size: titleSize) + "</w:style>"
         + "<w:style w:type=\"paragraph\" w:styleId=\"Heading1\"><w:name w:val=\"heading 1\"/><w:basedOn w:val=\"Normal\"/>"
         + "<w:pPr><w:keepNext/><w:ind w:firstLineChars=\"200\" w:firstLine=\"\(bodySize * 20)\"/><w:outlineLvl w:val=\"0\"/></w:pPr>"
         + runProperties(.heading, size: bodySize) + "</w:style>"
@@ -157,8 +158,9 @@ public enum OfficialDocument {
     /// "— 1 —" in 4号, one character in from the text block's right edge (odd) or left edge (even).
     static func footer(odd: Bool) -> String {
         let indent = pageNumberSize * 10
-        return OfficePackage.xmlHeader + "<w:ftr xmlns:w=\"\(w)\"><w:p><w:pPr><w:pStyle w:val=\"Footer\"/><w:jc w:val=\"\(odd ? "right" : "left")\"/>"
-            + (odd ? "<w:ind w:right=\"\(indent)\"/>" : "<w:ind w:left=\"\(indent)\"/>") + "</w:pPr>"
+        return OfficePackage.xmlHeader + "<w:ftr xmlns:w=\"\(w)\"><w:p><w:pPr><w:pStyle w:val=\"Footer\"/>"
+            + (odd ? "<w:ind w:right=\"\(indent)\"/>" : "<w:ind w:left=\"\(indent)\"/>")
+            + "<w:jc w:val=\"\(odd ? "right" : "left")\"/></w:pPr>"
             + "<w:r><w:t xml:space=\"preserve\">— </w:t></w:r>"
             + "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText xml:space=\"preserve\"> PAGE </w:instrText></w:r>"
             + "<w:r><w:fldChar w:fldCharType=\"separate\"/></w:r><w:r><w:t>1</w:t></w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r>"

@@ -159,6 +159,7 @@ struct OfficeDocumentsTests {
         #expect(styles["Title"]?["east_asia"] as? String == "方正小标宋简体" && styles["Title"]?["size"] as? Double == 22, "title 2号 小标宋")
         #expect(styles["Heading1"]?["east_asia"] as? String == "黑体" && styles["Heading2"]?["east_asia"] as? String == "楷体_GB2312")
         #expect(docx["even_and_odd"] as? Bool == true)
+        #expect(docx["order_problems"] as? [String] == [], "elements out of the schema's order, which Word refuses")
         let footers = try #require(docx["footers"] as? [String: [String: Any]])
         #expect(footers["odd"]?["text"] as? String == "— 1 —" && footers["odd"]?["size"] as? Double == 14)
         #expect((footers["odd"]?["align"] as? String)?.hasPrefix("RIGHT") == true && (footers["even"]?["align"] as? String)?.hasPrefix("LEFT") == true)
