@@ -132,13 +132,15 @@ public enum WorkLists {
     /// What the bulletin says of the 督办清单: how many, how many 重大 and 挂牌督办, which departments hold most.
     public static func summary(database path: String) throws -> SupervisionSummary {
         try SQLiteExport.reading(path) { db in
-            let totals = try db.query("SELECT COUNT(*), COALESCE(SUM(level = '重大'), 0), COALESCE(SUM(listed = '是'), 0) FROM supervision_list")
-            let departments = try db.query("SELECT department, COUNT(*) AS n FROM supervision_list GROUP BY department ORDER BY n DESC, department")
+            // One pass over the view: per department, the totals are their sums.
+            let departments = try db.query("""
+                SELECT department, COUNT(*) AS n, SUM(level = '重大'), SUM(listed = '是') FROM supervision_list
+                GROUP BY department ORDER BY n DESC, department
+                """).map { row in (department: row[0] ?? "", counts: row.dropFirst().map { Int($0 ?? "") ?? 0 }) }
             let period = try db.query("SELECT period_end FROM report_period")
-            func int(_ text: String??) -> Int { Int((text ?? nil) ?? "") ?? 0 }
-            return SupervisionSummary(asOf: period.first?.first.flatMap { $0 } ?? "", hazards: int(totals.first?[0]),
-                                      major: int(totals.first?[1]), listed: int(totals.first?[2]),
-                                      byDepartment: departments.map { ($0[0] ?? "", int($0[1])) })
+            func total(_ column: Int) -> Int { departments.reduce(0) { $0 + $1.counts[column] } }
+            return SupervisionSummary(asOf: period.first?.first.flatMap { $0 } ?? "", hazards: total(0), major: total(1), listed: total(2),
+                                      byDepartment: departments.map { ($0.department, $0.counts[0]) })
         }
     }
 

@@ -220,10 +220,12 @@ def main():
     finally:
         spark.stop()
     # 3. The driver: assemble, merge, report, publish.
+    assembling = time.time()
     folders = [os.path.join(args.out, "shards", str(i)) for i in range(shards)]
     results_dir = os.path.join(args.out, "periods", args.period) if args.period else args.out
     driver_step([os.path.join(args.bin, "safety-package"), "--pipeline", args.pipeline, "--output", args.out, "--quiet"]
                 + [a for f in folders for a in ("--assemble", f)] + ingested, "safety-package --assemble")
+    assembled = time.time()
     partials = [os.path.join(f, "partials", k + ".json") for f in folders for k in KINDS]
     driver_step([os.path.join(args.bin, "safety-merge"), "--pipeline", args.pipeline, "--output", results_dir, "--quiet"] + partials,
                 "safety-merge")
@@ -244,7 +246,8 @@ def main():
         driver_step([os.path.join(args.bin, "safety-publish"), "--pipeline", args.pipeline, "--output", args.out,
                      "--data", args.landing, "--run-id", run_id, "--started-at", str(int(started))], "safety-publish")
     print(f"spark: {len(exports)} exports, {shards} shards, outputs in {results_dir} ({time.time() - started:.1f} s; stages: "
-          f"ingest {ingest_done - started:.1f} s, shards {shards_done - ingest_done:.1f} s, driver {time.time() - shards_done:.1f} s)", flush=True)
+          f"ingest {ingest_done - started:.1f} s, shards {shards_done - ingest_done:.1f} s, driver {time.time() - shards_done:.1f} s "
+          f"of which assembly {assembled - assembling:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":

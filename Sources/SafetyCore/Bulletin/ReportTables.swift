@@ -268,7 +268,7 @@ extension ReportingPeriod {
 
 /// The 督办清单 in numbers, for the bulletin: hazards overdue and open at the period's end, how many
 /// are 重大 or 挂牌督办, and the departments that hold them, most first.
-public struct SupervisionSummary: Sendable, Hashable {
+public struct SupervisionSummary: Sendable {
     public var asOf: String
     public var hazards: Int
     public var major: Int
@@ -278,10 +278,4 @@ public struct SupervisionSummary: Sendable, Hashable {
     public init(asOf: String, hazards: Int, major: Int, listed: Int, byDepartment: [(department: String, hazards: Int)]) {
         self.asOf = asOf; self.hazards = hazards; self.major = major; self.listed = listed; self.byDepartment = byDepartment
     }
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.asOf == b.asOf && a.hazards == b.hazards && a.major == b.major && a.listed == b.listed
-            && a.byDepartment.map(\.department) == b.byDepartment.map(\.department) && a.byDepartment.map(\.hazards) == b.byDepartment.map(\.hazards)
-    }
-    public func hash(into hasher: inout Hasher) { hasher.combine(hazards); hasher.combine(asOf) }
 }

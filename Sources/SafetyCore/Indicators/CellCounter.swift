@@ -112,11 +112,11 @@ public struct CellCounter {
                         slots.append(contentsOf: groups)
                     }
                 }
+                if case .accident(let accident) = record {
+                    slots.append(slot(Breakdown(.category, accident.category.isEmpty ? AccidentCategories.unknownKey : accident.category)))
+                }
             }
             let fixed = slots.count
-            if case .accident(let accident) = record {
-                slots.append(slot(Breakdown(.category, accident.category.isEmpty ? AccidentCategories.unknownKey : accident.category)))
-            }
             if window.role != .prior {
                 // Months of last year's window carry this year's label, so rows line up.
                 let day = LocalDate(dayNumber: date)

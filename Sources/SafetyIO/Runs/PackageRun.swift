@@ -91,10 +91,7 @@ public struct PackageRun {
                 }
                 split.split(record)
                 guard split.count > 2 else { throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index) has no id and source") }
-                var h: UInt64 = 0xcbf29ce484222325
-                ReexportResolver.hash(split.raw(1, in: record), into: &h)
-                h = (h ^ 0x1F) &* 0x100000001b3
-                ReexportResolver.hash(split.raw(0, in: record), into: &h)
+                let h = ReexportResolver.keyHash(source: split.raw(1, in: record), id: split.raw(0, in: record))
                 let shard = ReexportResolver.shard(of: h, count: count)
                 try rows[shard].append(line)
                 try rows[shard].append(integer: UInt8(0x0A))
@@ -153,15 +150,14 @@ public struct PackageRun {
                 resolver.runsDirectory = runs
                 var inputs = files
                 if let shard {
-                    // An ingest folder split for these shards gives this shard's rows alone.
-                    resolver.offsetsFiles = ingestDirectories.map { directory in
+                    // An ingest folder split for these shards gives this shard's rows alone, with their offsets.
+                    resolver.offsetsFiles = Array(repeating: nil, count: files.count)
+                    for (input, directory) in ingestDirectories.enumerated() {
                         let split = PackageRun.splitDirectory(directory, index: shard.index, count: shard.count)
-                        return FileManager.default.fileExists(atPath: split) ? split + "/\(kind.rawValue).offsets" : nil
-                    }
-                    for (input, offsets) in resolver.offsetsFiles.enumerated() where offsets != nil {
-                        inputs[input] = PackageRun.splitDirectory(ingestDirectories[input], index: shard.index, count: shard.count)
-                            + "/" + (files[input] as NSString).lastPathComponent
-                        if !FileManager.default.fileExists(atPath: inputs[input]) { resolver.offsetsFiles[input] = nil }
+                        let rows = split + "/" + (files[input] as NSString).lastPathComponent
+                        guard FileManager.default.fileExists(atPath: rows) else { continue }
+                        inputs[input] = rows
+                        resolver.offsetsFiles[input] = split + "/\(kind.rawValue).offsets"
                     }
                 }
                 try resolver.run(files: inputs, output: out, corrections: corrections)

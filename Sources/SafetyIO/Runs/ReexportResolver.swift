@@ -87,9 +87,18 @@ struct ReexportResolver {
         }
     }
 
-    /// FNV-1a over the key's bytes: the record's source, a separator, its id (values, unquoted).
     @inline(__always) static func hash(_ bytes: UnsafeBufferPointer<UInt8>, into h: inout UInt64) {
         for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+    }
+
+    /// FNV-1a over a record's key: its source, a separator, its id (values as the ingest wrote
+    /// them). Buckets, shards and the splits all place a record by this one hash.
+    @inline(__always) static func keyHash(source: UnsafeBufferPointer<UInt8>, id: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        hash(source, into: &h)
+        h = (h ^ 0x1F) &* 0x100000001b3
+        hash(id, into: &h)
+        return h
     }
 
     /// A row's position: its input in the high bits, its byte offset in that input below.
@@ -169,10 +178,7 @@ struct ReexportResolver {
                     throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): \(split.count) fields, expected \(width)")
                 }
                 let id = split.raw(0, in: record), source = split.raw(1, in: record), date = split.raw(2, in: record)
-                var h: UInt64 = 0xcbf29ce484222325
-                ReexportResolver.hash(source, into: &h)
-                h = (h ^ 0x1F) &* 0x100000001b3
-                ReexportResolver.hash(id, into: &h)
+                let h = ReexportResolver.keyHash(source: source, id: id)
                 if let shard, ReexportResolver.shard(of: h, count: shard.count) != shard.index {
                     try withUnsafeBytes(of: UInt32(record.count).littleEndian) {
                         try foreign.append(seq: ReexportResolver.position(input: input, offset: offset), input: 0, row: $0.bindMemory(to: UInt8.self))
@@ -396,10 +402,8 @@ struct ReexportResolver {
             var winner = [Int32](repeating: -1, count: n)     // indexed by the group's first entry
             var groupOf = [Int32](repeating: 0, count: n)
             for e in 0..<n {
-                var h: UInt64 = 0xcbf29ce484222325
-                ReexportResolver.hash(UnsafeBufferPointer(rebasing: field(e, 1)), into: &h)
-                h = (h ^ 0x1F) &* 0x100000001b3
-                ReexportResolver.hash(UnsafeBufferPointer(rebasing: field(e, 0)), into: &h)
+                let h = ReexportResolver.keyHash(source: UnsafeBufferPointer(rebasing: field(e, 1)),
+                                                 id: UnsafeBufferPointer(rebasing: field(e, 0)))
                 var slot = Int(truncatingIfNeeded: h) & mask
                 while true {
                     let first = Int(slots[slot])
