@@ -90,7 +90,7 @@ public struct CodeList: Sendable, Hashable {
                 while true {
                     let id = Int(slots[slot])
                     if id < 0 { return nil }
-                    if keys[id].count == bytes.count, keys[id].withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return names[id] }
+                    if keys[id].count == bytes.count, keys[id].withUnsafeBufferPointer({ ByteText.equal($0, bytes) }) { return names[id] }
                     slot = (slot + 1) & (slots.count - 1)
                 }
             }
@@ -180,23 +180,50 @@ public enum CodeScheme: Sendable, Hashable {
     }
 }
 
+/// Byte comparisons for tables keyed by UTF-8 bytes.
+public enum ByteText {
+    /// The first and last UTF-8 byte of `text` (nil when empty), read from its storage: the
+    /// generic `utf8.last` walks an index backwards.
+    @inlinable public static func ends(_ text: String) -> (first: UInt8, last: UInt8)? {
+        if let ends = text.utf8.withContiguousStorageIfAvailable({ $0.isEmpty ? nil : ($0[0], $0[$0.count - 1]) }) { return ends }
+        guard let first = text.utf8.first, let last = text.utf8.last else { return nil }
+        return (first, last)
+    }
+
+    /// True when both hold the same bytes, compared eight at a time (the generic `elementsEqual`
+    /// goes through iterators byte by byte).
+    @inlinable public static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = a.count
+        guard n == b.count else { return false }
+        guard n > 0, let x = a.baseAddress, let y = b.baseAddress else { return true }
+        var i = 0
+        while i + 8 <= n {
+            if UnsafeRawPointer(x + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(y + i).loadUnaligned(as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < n {
+            if x[i] != y[i] { return false }
+            i += 1
+        }
+        return true
+    }
+}
+
 /// Small text clean-ups shared by parsing stages.
 public enum TextCleaning {
+    /// False when UTF-8 text with these first and last bytes has nothing to trim.
+    @inlinable public static func mayNeedTrimming(first: UInt8, last: UInt8) -> Bool {
+        @inline(__always) func asciiSpace(_ x: UInt8) -> Bool { x == 0x20 || x == 0x09 || x == 0x0A || x == 0x0D }
+        return asciiSpace(first) || first == 0xE3 || first == 0xEF || asciiSpace(last) || last == 0x80 || last == 0xBF
+    }
+
     /// Removes ASCII and full-width spaces, tabs and line ends at both ends.
     public static func trimmed(_ text: String) -> String {
-        // Fast path on bytes: the spaces trimmed are ASCII, U+3000 (E3 80 80) and U+FEFF (EF BB BF).
-        let utf8 = text.utf8
-        let n = utf8.count
-        guard n > 0 else { return text }
-        let clean: Bool? = utf8.withContiguousStorageIfAvailable { b in
-            func asciiSpace(_ x: UInt8) -> Bool { x == 0x20 || x == 0x09 || x == 0x0A || x == 0x0D }
-            func wideSpace(at i: Int) -> Bool {
-                i >= 0 && i + 2 < n && ((b[i] == 0xE3 && b[i + 1] == 0x80 && b[i + 2] == 0x80) ||
-                                        (b[i] == 0xEF && b[i + 1] == 0xBB && b[i + 2] == 0xBF))
-            }
-            return !asciiSpace(b[0]) && !wideSpace(at: 0) && !asciiSpace(b[n - 1]) && !wideSpace(at: n - 3)
-        }
-        if clean == true { return text }
+        // Fast path on the end bytes: the spaces trimmed are ASCII, U+3000 (E3 80 80) and U+FEFF
+        // (EF BB BF), so text that starts with none of 20 09 0A 0D E3 EF and ends with none of
+        // 20 09 0A 0D 80 BF has nothing to trim. Anything else takes the exact path below.
+        guard let (head, tail) = ByteText.ends(text) else { return text }
+        if !mayNeedTrimming(first: head, last: tail) { return text }
         let isSpace: (Unicode.Scalar) -> Bool = {
             $0 == " " || $0 == "\u{3000}" || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{FEFF}"
         }

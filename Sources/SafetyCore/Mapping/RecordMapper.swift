@@ -3,10 +3,13 @@ public struct RawRecord: Sendable {
     public var position: SourcePosition
     /// Aligned with `RecordMapper.sourceKeys`; nil where the source had no such column or path.
     public var values: [String?]
+    /// The decoder has trimmed every value (`TextCleaning.trimmed`): the mapper need not again.
+    public var valuesTrimmed: Bool
 
-    public init(position: SourcePosition, values: [String?]) {
+    public init(position: SourcePosition, values: [String?], valuesTrimmed: Bool = false) {
         self.position = position
         self.values = values
+        self.valuesTrimmed = valuesTrimmed
     }
 }
 
@@ -31,7 +34,7 @@ public struct RecordMapper: Sendable {
         let scheme: CodeScheme?
 
         init(_ rule: DepartmentMapping.FieldRule, slot: Int?) {
-            constant = rule.constant
+            constant = rule.constant.map(TextCleaning.trimmed)
             self.slot = slot
             values = rule.values
             excelSerialDates = rule.excelSerialDates
@@ -46,11 +49,22 @@ public struct RecordMapper: Sendable {
         let categories: CodeList
         let exportDateSlot: Int?
         let units: [String: MoneyUnit]
-        /// The mapping's field names, looked up by a scan of short names (cheaper than hashing),
-        /// and what to do for each: one reference per field, so a lookup copies no rule.
+        /// The mapping's field names and what to do for each (one reference per field, so a
+        /// lookup copies no rule), found through `table`: open addressing keyed by a name's
+        /// length and end bytes.
         let names: [String]
-        let nameLengths: [Int]
-        let plans: [FieldPlan]
+        let plans: [FieldPlan?]
+        private let table: [Int]
+        /// `names[0]` is `source`, `names[1]` `export_date`: read from the export, not from a rule.
+        private static let sourceIndex = 0
+        /// The names `RecordSchema.read` asks for, in the order it asks for them, and each one's
+        /// index in `names` (-1: not mapped). A record's reads follow this order, so each name is
+        /// found by comparing it with the expected one: the same literal, equal at once.
+        let order: [String]
+        let orderIndex: [Int]
+        /// Per name: the source slot when the rule only reads a column (no constant, value map,
+        /// serial dates or codes), else -1. Such a field is the column's text as it stands.
+        let plainSlots: [Int]
 
         /// Money fields whose unit each record gives, and where.
         let unitSlots: [(field: String, slot: Int)]
@@ -58,46 +72,120 @@ public struct RecordMapper: Sendable {
         init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList, categories: CodeList, slots: [String: Int],
              exportDateSlot: Int?, unitSlots: [(field: String, slot: Int)]) {
             self.unitSlots = unitSlots
-            department = mapping.department
+            department = TextCleaning.trimmed(mapping.department)
             self.regions = regions
             self.sectors = sectors
             self.categories = categories
             self.exportDateSlot = exportDateSlot
             units = mapping.fields.compactMapValues(\.unit)
-            let fields = mapping.fields.sorted(by: { $0.key < $1.key })
-            names = fields.map(\.key)
-            nameLengths = names.map(\.utf8.count)
-            plans = fields.map { FieldPlan($0.value, slot: slots[$0.key]) }
+            // `source` and `export_date` come from the export, whatever the rules say.
+            let fields = mapping.fields.sorted(by: { $0.key < $1.key }).filter { $0.key != "source" && $0.key != "export_date" }
+            let names = ["source", "export_date"] + fields.map(\.key)
+            self.names = names
+            plans = [nil, nil] + fields.map { FieldPlan($0.value, slot: slots[$0.key]) }
+            var size = 16
+            while size < names.count * 4 { size *= 2 }
+            var table = [Int](repeating: -1, count: size)
+            for (index, name) in names.enumerated() {
+                var slot = Compiled.key(name) & (size - 1)
+                while table[slot] >= 0 { slot = (slot + 1) & (size - 1) }
+                table[slot] = index
+            }
+            self.table = table
+            plainSlots = plans.map { plan in
+                guard let plan, plan.constant == nil, let slot = plan.slot, plan.values.isEmpty, !plan.excelSerialDates,
+                      plan.scheme == nil else { return -1 }
+                return slot
+            }
+            var recorder = FieldReader(position: SourcePosition(file: "", line: 1, record: 1), values: OrderRecorder())
+            _ = RecordSchema.read(mapping.kind, from: &recorder, position: recorder.position)
+            order = recorder.fieldValues.asked
+            orderIndex = order.map { name in names.firstIndex(of: name) ?? -1 }
         }
 
-        /// The text of one common-format field for `raw`, as the mapping says to read it.
-        func value(_ field: String, raw: RawRecord, fileExportDate: LocalDate?) -> String? {
-            switch field {
-            case "source": return department
-            case "export_date":
-                if let slot = exportDateSlot { return raw.values[slot] }
-                return fileExportDate?.description
-            default:
-                // Names of another length never match: most are ruled out without comparing text.
-                let length = field.utf8.count
-                guard let index = names.indices.first(where: { nameLengths[$0] == length && names[$0] == field }) else { return nil }
-                let plan = plans[index]
-                let text: String?
-                if let constant = plan.constant { text = constant } else if let slot = plan.slot { text = raw.values[slot] } else { text = nil }
-                guard let text else { return nil }
-                let trimmed = TextCleaning.trimmed(text)
-                let value = plan.values.isEmpty ? trimmed : plan.values[trimmed] ?? trimmed
-                if plan.excelSerialDates, let serial = DateText.excelSerial(value, plausible: DateText.plausibleSerials) {
-                    // A serial that is no day (Excel's 1900-02-29) reaches the date reader as that day, and is rejected.
-                    return (try? serial.get())?.description ?? "1900-02-29"
-                }
-                if let scheme = plan.scheme {
-                    // A code no entry claims stays as written, and is rejected as unknown.
-                    return (field == "sector" ? sectors : regions).name(forCode: value, scheme: scheme) ?? value
-                }
-                return value
+        @inline(__always) private static func key(_ name: String) -> Int {
+            let ends = ByteText.ends(name)
+            return name.utf8.count &* 31 &+ Int(ends?.first ?? 0) &* 7 &+ Int(ends?.last ?? 0)
+        }
+
+        func index(of field: String) -> Int? {
+            let mask = table.count - 1
+            var slot = Compiled.key(field) & mask
+            while true {
+                let index = table[slot]
+                if index < 0 { return nil }
+                if names[index] == field { return index }
+                slot = (slot + 1) & mask
             }
         }
+
+        /// The index in `names` of the field read at step `cursor` of a record, moving the cursor
+        /// on; a read out of the usual order (a field read twice, one left out) is looked up.
+        @inline(__always) func index(of field: String, cursor: inout Int) -> Int? {
+            if cursor < order.count && order[cursor] == field {
+                cursor += 1
+                let index = orderIndex[cursor - 1]
+                return index < 0 ? nil : index
+            }
+            if cursor + 1 < order.count && order[cursor + 1] == field {
+                cursor += 2
+                let index = orderIndex[cursor - 1]
+                return index < 0 ? nil : index
+            }
+            return index(of: field)
+        }
+
+        /// The trimmed text of field `names[index]` for `raw`, as the mapping says to read it:
+        /// what `TextCleaning.trimmed` makes of the text the rule gives.
+        func value(at index: Int, raw: RawRecord, fileExportDate: LocalDate?) -> String? {
+            let plain = plainSlots[index]
+            if plain >= 0 && raw.valuesTrimmed { return raw.values[plain] }
+            func trim(_ text: String) -> String { raw.valuesTrimmed ? text : TextCleaning.trimmed(text) }
+            guard let plan = plans[index] else {
+                if index == Compiled.sourceIndex { return department }
+                if let slot = exportDateSlot { return raw.values[slot].map(trim) }
+                return fileExportDate?.description
+            }
+            let trimmed: String
+            if let constant = plan.constant { trimmed = constant } else if let slot = plan.slot, let text = raw.values[slot] {
+                trimmed = trim(text)
+            } else {
+                return nil
+            }
+            let mapped = plan.values.isEmpty ? nil : plan.values[trimmed]
+            let value = mapped ?? trimmed
+            if plan.excelSerialDates, let serial = DateText.excelSerial(value, plausible: DateText.plausibleSerials) {
+                // A serial that is no day (Excel's 1900-02-29) reaches the date reader as that day, and is rejected.
+                return (try? serial.get())?.description ?? "1900-02-29"
+            }
+            if let scheme = plan.scheme {
+                // A code no entry claims stays as written, and is rejected as unknown.
+                let list = names[index] == "sector" ? sectors : regions
+                return TextCleaning.trimmed(list.name(forCode: value, scheme: scheme) ?? value)
+            }
+            // A value a rule maps to is trimmed as the field reader trims every text.
+            return mapped.map(TextCleaning.trimmed) ?? trimmed
+        }
+    }
+
+    /// Records the names `RecordSchema.read` asks for (`Compiled.order`).
+    private struct OrderRecorder: FieldValues {
+        var asked: [String] = []
+        mutating func value(_ field: String) -> String? { asked.append(field); return nil }
+        var valuesTrimmed: Bool { true }
+    }
+
+    /// A mapped record's fields, as `FieldReader` asks for them by name.
+    private struct MappedValues: FieldValues {
+        let compiled: Compiled
+        let raw: RawRecord
+        let fileExportDate: LocalDate?
+        var cursor = 0
+        mutating func value(_ field: String) -> String? {
+            guard let index = compiled.index(of: field, cursor: &cursor) else { return nil }
+            return compiled.value(at: index, raw: raw, fileExportDate: fileExportDate)
+        }
+        var valuesTrimmed: Bool { true }
     }
 
     public init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList,
@@ -139,9 +227,8 @@ public struct RecordMapper: Sendable {
             units[field] = unit
         }
         var reader = FieldReader(position: raw.position, regions: compiled.regions, sectors: compiled.sectors,
-                                 categories: compiled.categories, units: units) {
-            compiled.value($0, raw: raw, fileExportDate: fileExportDate)
-        }
+                                 categories: compiled.categories, units: units,
+                                 values: MappedValues(compiled: compiled, raw: raw, fileExportDate: fileExportDate))
         return RecordSchema.read(mapping.kind, from: &reader, position: raw.position)
     }
 }

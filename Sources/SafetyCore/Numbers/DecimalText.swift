@@ -77,6 +77,8 @@ extension DecimalText {
     /// True for a number as Excel shows a long one it has converted: `3.41182E+17`, `1E+15`
     /// (digits, an optional fraction, E or e, an optional sign, digits).
     public static func isScientific(_ text: String) -> Bool {
+        // It starts with a sign or a digit: names and most ids are ruled out by their first byte.
+        guard let first = text.utf8.first, first == 0x2B || first == 0x2D || (first >= 0x30 && first <= 0x39) else { return false }
         var utf8 = text.utf8[...]
         guard utf8.contains(where: { $0 | 0x20 == 0x65 }) else { return false }  // no e or E: the usual case
         func digits() -> Int {

@@ -192,8 +192,8 @@ public enum RecordSchema {
 
     /// Builds a typed record of `kind` from named text fields, or the first rejection.
     /// `provenance` is completed with the `source` and `export_date` fields read here.
-    public static func read(_ kind: RecordKind, from reader: inout FieldReader,
-                            position: SourcePosition) -> Result<NormalizedRecord, Rejection> {
+    public static func read<Values>(_ kind: RecordKind, from reader: inout FieldReader<Values>,
+                                    position: SourcePosition) -> Result<NormalizedRecord, Rejection> {
         let id = reader.identifier("id")
         let source = reader.text("source")
         let exportDate = reader.date("export_date")

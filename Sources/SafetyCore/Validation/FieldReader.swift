@@ -1,10 +1,25 @@
+/// Where a `FieldReader` finds a field's text by the field's name.
+public protocol FieldValues {
+    mutating func value(_ field: String) -> String?
+    /// Every text `value` returns is already trimmed (`TextCleaning.trimmed`).
+    var valuesTrimmed: Bool { get }
+}
+
+/// Field texts from a closure (tests, the normalized files read back).
+public struct ClosureFieldValues: FieldValues {
+    let body: (String) -> String?
+    public func value(_ field: String) -> String? { body(field) }
+    public var valuesTrimmed: Bool { false }
+}
+
 /// Reads typed values out of one record's text fields, keeping the first problem as a `Rejection`.
 ///
 /// Used both for department exports (through a mapping, with code lists and units) and for
 /// reading the normalized files back. After the first rejection, every read returns a
-/// placeholder and the record is dropped by the caller.
-public struct FieldReader {
-    private let value: (String) -> String?
+/// placeholder and the record is dropped by the caller. Generic over where the texts come
+/// from, so the ingest's mapped records are read without a closure per record.
+public struct FieldReader<Values: FieldValues> {
+    private var values: Values
     public let position: SourcePosition
     public var regions: CodeList?
     public var sectors: CodeList?
@@ -15,14 +30,19 @@ public struct FieldReader {
     public private(set) var rejection: Rejection?
 
     public init(position: SourcePosition, regions: CodeList? = nil, sectors: CodeList? = nil, categories: CodeList? = nil,
-                units: [String: MoneyUnit] = [:], value: @escaping (String) -> String?) {
+                units: [String: MoneyUnit] = [:], values: Values) {
         self.position = position
         self.regions = regions
         self.sectors = sectors
         self.categories = categories
         self.units = units
-        self.value = value
+        self.values = values
     }
+
+    private mutating func value(_ field: String) -> String? { values.value(field) }
+
+    /// Where the texts came from (a recorder learns the order fields are read in).
+    public var fieldValues: Values { values }
 
     private mutating func reject(_ field: String, _ raw: String, _ reason: RejectionReason) {
         if rejection == nil { rejection = Rejection(position: position, field: field, value: raw, reason: reason) }
@@ -30,7 +50,8 @@ public struct FieldReader {
 
     /// The trimmed text, or empty; rejects if required and empty.
     public mutating func text(_ field: String, required: Bool = true) -> String {
-        let raw = TextCleaning.trimmed(value(field) ?? "")
+        let text = value(field) ?? ""
+        let raw = values.valuesTrimmed ? text : TextCleaning.trimmed(text)
         if raw.isEmpty && required { reject(field, raw, .missing) }
         return raw
     }
@@ -143,5 +164,13 @@ public struct FieldReader {
     /// Records a rejection found by a cross-field check.
     public mutating func fail(_ field: String, _ raw: String, _ reason: RejectionReason) {
         reject(field, raw, reason)
+    }
+}
+
+extension FieldReader where Values == ClosureFieldValues {
+    public init(position: SourcePosition, regions: CodeList? = nil, sectors: CodeList? = nil, categories: CodeList? = nil,
+                units: [String: MoneyUnit] = [:], value: @escaping (String) -> String?) {
+        self.init(position: position, regions: regions, sectors: sectors, categories: categories, units: units,
+                  values: ClosureFieldValues(body: value))
     }
 }

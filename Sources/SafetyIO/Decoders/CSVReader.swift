@@ -96,14 +96,13 @@ public struct CSVReader {
         state = .fieldStart
     }
 
-    private mutating func endRecord(into rows: inout [CSVRow]) {
+    private mutating func endRecord(_ deliver: (CSVRow) -> Void) {
         endField()
         let blank = ends.count == 1 && record.isEmpty && !sawQuote && problem == nil
-        rows.append(CSVRow(bytes: record, ends: ends, line: recordLine, byteOffset: recordOffset, isBlank: blank, problem: problem))
-        record = []
-        record.reserveCapacity(256)
-        ends = []
-        ends.reserveCapacity(16)
+        deliver(CSVRow(bytes: record, ends: ends, line: recordLine, byteOffset: recordOffset, isBlank: blank, problem: problem))
+        // Unless the receiver kept the row, its buffers are this reader's alone again: reused.
+        record.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
         recordBytes = 0
         sawQuote = false
         inRecord = false
@@ -127,20 +126,27 @@ public struct CSVReader {
 
     /// Feeds the next chunk; returns the rows it completes.
     public mutating func feed(_ chunk: some Collection<UInt8>) throws(Problem) -> [CSVRow] {
-        var problem: Problem?
-        let rows = chunk.withContiguousStorageIfAvailable { bytes -> [CSVRow] in
-            do throws(Problem) { return try feedContiguous(bytes) } catch { problem = error; return [] }
-        }
-        if let problem { throw problem }
-        if let rows { return rows }
-        let copy = Array(chunk)
-        return try copy.withUnsafeBufferPointer { (bytes) throws(Problem) -> [CSVRow] in try feedContiguous(bytes) }
+        var rows: [CSVRow] = []
+        try feed(chunk) { rows.append($0) }
+        return rows
     }
 
-    /// Feeds the next chunk; returns the rows it completes. Runs of plain bytes inside a field
-    /// are copied at once; the state machine looks only at delimiters, quotes and line ends.
-    mutating func feedContiguous(_ chunk: UnsafeBufferPointer<UInt8>) throws(Problem) -> [CSVRow] {
-        var rows: [CSVRow] = []
+    /// Feeds the next chunk, handing each row it completes to `deliver` as it ends. A row not
+    /// kept by `deliver` costs no allocation: its buffers are reused for the next one.
+    public mutating func feed(_ chunk: some Collection<UInt8>, deliver: (CSVRow) -> Void) throws(Problem) {
+        var problem: Problem?
+        let done: Void? = chunk.withContiguousStorageIfAvailable { bytes in
+            do throws(Problem) { try feedContiguous(bytes, deliver) } catch { problem = error }
+        }
+        if let problem { throw problem }
+        if done != nil { return }
+        let copy = Array(chunk)
+        try copy.withUnsafeBufferPointer { (bytes) throws(Problem) in try feedContiguous(bytes, deliver) }
+    }
+
+    /// Feeds the next chunk. Runs of plain bytes inside a field are copied at once; the state
+    /// machine looks only at delimiters, quotes and line ends.
+    mutating func feedContiguous(_ chunk: UnsafeBufferPointer<UInt8>, _ deliver: (CSVRow) -> Void) throws(Problem) {
         let n = chunk.count
         var i = 0
         while i < n {
@@ -186,7 +192,7 @@ public struct CSVReader {
                     line += 1
                     if byte == 0x0D { pendingCR = true }
                     offset += 1
-                    endRecord(into: &rows)
+                    endRecord(deliver)
                     continue
                 } else if byte == 0x22 && state == .fieldStart {
                     state = .quoted
@@ -213,7 +219,7 @@ public struct CSVReader {
                     line += 1
                     if byte == 0x0D { pendingCR = true }
                     offset += 1
-                    endRecord(into: &rows)
+                    endRecord(deliver)
                     continue
                 } else {
                     // Text after a closing quote: kept for the reject's value, the row marked.
@@ -224,7 +230,6 @@ public struct CSVReader {
             }
             offset += 1
         }
-        return rows
     }
 
     @inline(__always) private mutating func keep(_ byte: UInt8) {
@@ -236,7 +241,7 @@ public struct CSVReader {
         if state == .quoted { throw .unclosedQuote(line: recordLine) }
         guard inRecord else { return [] }
         var rows: [CSVRow] = []
-        endRecord(into: &rows)
+        endRecord { rows.append($0) }
         return rows
     }
 }

@@ -175,7 +175,7 @@ struct ByteInterner {
         while true {
             let id = Int(slots[slot])
             if id < 0 { break }
-            if hashes[id] == h && keys[id].elementsEqual(raw) { return (id, texts[id]) }
+            if hashes[id] == h && keys[id].withUnsafeBufferPointer({ ByteText.equal($0, raw) }) { return (id, texts[id]) }
             slot = (slot + 1) & (slots.count - 1)
         }
         let id = texts.count
@@ -197,7 +197,7 @@ struct ByteInterner {
         while true {
             let id = Int(slots[slot])
             if id < 0 { return nil }
-            if hashes[id] == h && keys[id].elementsEqual(raw) { return texts[id] }
+            if hashes[id] == h && keys[id].withUnsafeBufferPointer({ ByteText.equal($0, raw) }) { return texts[id] }
             slot = (slot + 1) & (slots.count - 1)
         }
     }

@@ -47,9 +47,18 @@ public final class CSVRecordDecoder: RecordDecoder {
     }
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
-        let rows: [CSVRow]
-        do { rows = try reader.feed(chunk) } catch { throw translate(error) }
-        return try handle(rows)
+        var items: [DecodedItem] = []
+        var failure: Error?
+        do {
+            // Each row is handled as it ends, so the reader reuses its buffers; after a failure
+            // (which ends the run) the rest of the chunk is only split.
+            try reader.feed(chunk) { row in
+                guard failure == nil else { return }
+                do { try handle(row, into: &items) } catch { failure = error }
+            }
+        } catch { throw translate(error) }
+        if let failure { throw failure }
+        return items
     }
 
     public func finish() throws -> [DecodedItem] {
@@ -101,15 +110,24 @@ public final class CSVRecordDecoder: RecordDecoder {
     private func cachedText(_ bytes: ArraySlice<UInt8>, column k: Int) -> Result<String, FieldTranscoderError> {
         if bytes.count <= 15 && transcoder == nil {
             // Short texts are stored inline in the String: nothing to save.
-            return text(bytes)
+            return trimmedText(bytes)
         }
-        if caches[k].count >= CSVRecordDecoder.cacheLimit { return text(bytes) }
+        if caches[k].count >= CSVRecordDecoder.cacheLimit { return trimmedText(bytes) }
         return bytes.withUnsafeBufferPointer { raw in
             if let known = caches[k].lookup(raw) { return .success(known) }
-            let result = text(bytes)
+            let result = trimmedText(bytes)
             if case .success(let value) = result { caches[k].insert(raw, value) }
             return result
         }
+    }
+
+    /// A value's text as the mapper reads it: without surrounding spaces (`TextCleaning.trimmed`),
+    /// judged from its end bytes when they are UTF-8.
+    private func trimmedText(_ bytes: ArraySlice<UInt8>) -> Result<String, FieldTranscoderError> {
+        let result = text(bytes)
+        guard let first = bytes.first, let last = bytes.last else { return result }
+        if transcoder == nil && !TextCleaning.mayNeedTrimming(first: first, last: last) { return result }
+        return result.map(TextCleaning.trimmed)
     }
 
     /// Header cells lose a BOM and surrounding ASCII or full-width spaces.
@@ -119,79 +137,82 @@ public final class CSVRecordDecoder: RecordDecoder {
 
     private func handle(_ rows: [CSVRow]) throws -> [DecodedItem] {
         var items: [DecodedItem] = []
-        for row in rows {
-            if row.isBlank { continue }
-            rowNumber += 1
-            guard let header else {
-                if rowNumber < layout.headerRow {
-                    items.append(.skipped(SourcePosition(file: file, member: member, line: row.line, record: 0),
-                                          note: "title row above the header"))
-                    continue
-                }
-                if row.problem == .tooLarge {
-                    throw IngestFailure.recordTooLarge(file: file, member: member, line: row.line, limitBytes: reader.maxRecordBytes)
-                }
-                let names = row.fields.map { headerName($0[...]) }
-                let columns: [Int?] = try sourceKeys.map { key in
-                    do { return try column(of: key, in: names) } catch {
-                        // An optional column the export lacks: its field is unknown for every record.
-                        if case IngestFailure.missingColumn? = error as? IngestFailure, optionalKeys.contains(key) { return nil }
-                        throw error
-                    }
-                }
-                self.header = names
-                self.columnOfKey = columns
-                self.caches = Array(repeating: ByteInterner(), count: columns.count)
-                continue
-            }
-            recordNumber += 1
-            let position = SourcePosition(file: file, member: member, line: row.line, record: recordNumber)
-            if row.problem == .tooLarge {
-                items.append(.rejection(Rejection(position: position, field: "", value: "",
-                                                  reason: .recordTooLarge(limitBytes: reader.maxRecordBytes))))
-                continue
-            }
-            let firstCell = row.count > 0 ? TextCleaning.trimmed((try? text(row.field(0)).get()) ?? "") : ""
-            if layout.skipRowsWhereFirstCell.contains(firstCell) {
-                items.append(.skipped(position, note: "row starting \"\(firstCell)\" skipped (summary row, not a record)"))
-                continue
-            }
-            var fieldCount = row.count
-            while fieldCount > header.count, row.field(fieldCount - 1).isEmpty { fieldCount -= 1 }
-            if padsShortRows && fieldCount < header.count { fieldCount = header.count }  // padded with empty cells
-            if fieldCount != header.count {
-                items.append(.rejection(Rejection(position: position, field: "", value: "",
-                                                  reason: .wrongFieldCount(expected: header.count, found: fieldCount))))
-                continue
-            }
-            if case .strayQuote(let column) = row.problem {
-                let value = column < row.count ? (try? text(row.field(column)).get()) ?? "" : ""
-                items.append(.rejection(Rejection(position: position, field: column < header.count ? header[column] : "",
-                                                  value: value, reason: .strayQuote)))
-                continue
-            }
-            var values: [String?] = []
-            values.reserveCapacity(columnOfKey.count)
-            var invalid: (String, Int)?
-            for (k, column) in columnOfKey.enumerated() {
-                guard let column else { values.append(nil); continue }
-                switch column < row.count ? cachedText(row.field(column), column: k) : .success("") {
-                case .success(let value):
-                    values.append(value)
-                case .failure(let error):
-                    // The offset is approximate: the record's start plus the offset within the field.
-                    invalid = invalid ?? (sourceKeys[k], row.byteOffset + error.offset)
-                    values.append(nil)
-                }
-            }
-            if let (key, offset) = invalid {
-                items.append(.rejection(Rejection(position: position, field: key, value: "",
-                                                  reason: .invalidText(byteOffset: offset))))
-                continue
-            }
-            items.append(.record(RawRecord(position: position, values: values)))
-        }
+        for row in rows { try handle(row, into: &items) }
         return items
+    }
+
+    private func handle(_ row: CSVRow, into items: inout [DecodedItem]) throws {
+        if row.isBlank { return }
+        rowNumber += 1
+        guard let header else {
+            if rowNumber < layout.headerRow {
+                items.append(.skipped(SourcePosition(file: file, member: member, line: row.line, record: 0),
+                                      note: "title row above the header"))
+                return
+            }
+            if row.problem == .tooLarge {
+                throw IngestFailure.recordTooLarge(file: file, member: member, line: row.line, limitBytes: reader.maxRecordBytes)
+            }
+            let names = row.fields.map { headerName($0[...]) }
+            let columns: [Int?] = try sourceKeys.map { key in
+                do { return try column(of: key, in: names) } catch {
+                    // An optional column the export lacks: its field is unknown for every record.
+                    if case IngestFailure.missingColumn? = error as? IngestFailure, optionalKeys.contains(key) { return nil }
+                    throw error
+                }
+            }
+            self.header = names
+            self.columnOfKey = columns
+            self.caches = Array(repeating: ByteInterner(), count: columns.count)
+            return
+        }
+        recordNumber += 1
+        let position = SourcePosition(file: file, member: member, line: row.line, record: recordNumber)
+        if row.problem == .tooLarge {
+            items.append(.rejection(Rejection(position: position, field: "", value: "",
+                                              reason: .recordTooLarge(limitBytes: reader.maxRecordBytes))))
+            return
+        }
+        let firstCell = row.count > 0 ? TextCleaning.trimmed((try? text(row.field(0)).get()) ?? "") : ""
+        if layout.skipRowsWhereFirstCell.contains(firstCell) {
+            items.append(.skipped(position, note: "row starting \"\(firstCell)\" skipped (summary row, not a record)"))
+            return
+        }
+        var fieldCount = row.count
+        while fieldCount > header.count, row.field(fieldCount - 1).isEmpty { fieldCount -= 1 }
+        if padsShortRows && fieldCount < header.count { fieldCount = header.count }  // padded with empty cells
+        if fieldCount != header.count {
+            items.append(.rejection(Rejection(position: position, field: "", value: "",
+                                              reason: .wrongFieldCount(expected: header.count, found: fieldCount))))
+            return
+        }
+        if case .strayQuote(let column) = row.problem {
+            let value = column < row.count ? (try? text(row.field(column)).get()) ?? "" : ""
+            items.append(.rejection(Rejection(position: position, field: column < header.count ? header[column] : "",
+                                              value: value, reason: .strayQuote)))
+            return
+        }
+        var values: [String?] = []
+        values.reserveCapacity(columnOfKey.count)
+        var invalid: (String, Int)?
+        for (k, column) in columnOfKey.enumerated() {
+            guard let column else { values.append(nil); return }
+            // Trimmed here, once per distinct cached value, not again by the mapper.
+            switch column < row.count ? cachedText(row.field(column), column: k) : .success("") {
+            case .success(let value):
+                values.append(value)
+            case .failure(let error):
+                // The offset is approximate: the record's start plus the offset within the field.
+                invalid = invalid ?? (sourceKeys[k], row.byteOffset + error.offset)
+                values.append(nil)
+            }
+        }
+        if let (key, offset) = invalid {
+            items.append(.rejection(Rejection(position: position, field: key, value: "",
+                                              reason: .invalidText(byteOffset: offset))))
+            return
+        }
+        items.append(.record(RawRecord(position: position, values: values, valuesTrimmed: true)))
     }
 
     /// The column a source key names. A name the header holds twice is ambiguous unless the key

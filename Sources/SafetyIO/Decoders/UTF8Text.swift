@@ -4,7 +4,11 @@
 /// same check, specialized, with an eight-byte ASCII stride.
 enum UTF8Text {
     static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        isWellFormed(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
+        guard isWellFormed(bytes) else { return nil }
+        return String(unsafeUninitializedCapacity: bytes.count) { target in
+            _ = target.initialize(fromContentsOf: bytes)
+            return bytes.count
+        }
     }
 
     static func string(_ bytes: ArraySlice<UInt8>) -> String? {

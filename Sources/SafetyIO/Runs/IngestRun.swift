@@ -122,7 +122,7 @@ public struct IngestRun {
                 switch ids.check(identity, at: position) {
                 case .first:
                     summary.accepted += 1
-                    try batch.lines.withUnsafeBufferPointer { try records.write(bytes: UnsafeBufferPointer(rebasing: $0[line])) }
+                    try batch.sink.withBytes { try records.write(bytes: UnsafeBufferPointer(rebasing: $0[line])) }
                 case .exactRepeat(let firstLine):
                     summary.duplicates += 1
                     summary.notes.append("\(position): exact repeat of line \(firstLine), kept once")

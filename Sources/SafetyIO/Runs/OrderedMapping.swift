@@ -24,8 +24,8 @@ final class OrderedMapping {
     final class Batch: @unchecked Sendable {
         var items: [DecodedItem]
         var mapped: [MappedItem] = []
+        /// The accepted records' CSV lines, end to end.
         var sink = CSVLineSink()
-        var lines: [UInt8] { sink.bytes }
         let done = DispatchGroup()
 
         init(items: [DecodedItem]) { self.items = items }
@@ -38,11 +38,11 @@ final class OrderedMapping {
                 case .record(let raw):
                     switch mapper.map(raw, fileExportDate: fileExportDate) {
                     case .success(let record):
-                        let start = sink.bytes.count
+                        let start = sink.count
                         RecordSchema.write(record, to: &sink)
                         sink.endLine()
                         let identity = identities ? DuplicateIDs.identity(of: RecordSchema.row(record), kind: record.kind) : nil
-                        mapped.append(.accepted(identity: identity, position: record.provenance.position, line: start..<sink.bytes.count))
+                        mapped.append(.accepted(identity: identity, position: record.provenance.position, line: start..<sink.count))
                     case .failure(let rejection):
                         mapped.append(.rejected(rejection))
                     }

@@ -102,42 +102,106 @@ public enum JSONText {
 
 /// Formats a row's values (`RecordSchema.write`) straight into CSV bytes: the bytes of
 /// `CSVFormat.line(RecordSchema.row(record))` without a string per value.
+///
+/// The bytes go into memory the sink allocates and grows itself, so a short value costs a few
+/// stores rather than an array append. A writer, not a value: a copy shares the buffer, so it
+/// is meant to be kept in one place and written through `inout`.
 public struct CSVLineSink: RowSink {
-    public var bytes: [UInt8] = []
+    /// Owns the memory (freed with the last reference); the sink writes through `base`.
+    private final class Buffer {
+        let pointer: UnsafeMutablePointer<UInt8>
+        init(capacity: Int) { pointer = .allocate(capacity: capacity) }
+        deinit { pointer.deallocate() }
+    }
+
+    private var buffer: Buffer
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    public private(set) var count = 0
     private var atLineStart = true
 
-    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 0) {
+        self.capacity = max(capacity, 64)
+        buffer = Buffer(capacity: self.capacity)
+        base = buffer.pointer
+    }
+
+    /// A copy of the bytes written.
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    /// The bytes written, valid only inside `body`.
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Forgets the bytes written, keeping the buffer.
+    public mutating func removeAll() {
+        count = 0
+        atLineStart = true
+    }
+
+    @inline(__always) private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        var grown = capacity * 2
+        while grown < count + extra { grown *= 2 }
+        let moved = Buffer(capacity: grown)
+        moved.pointer.update(from: base, count: count)
+        buffer = moved
+        base = moved.pointer
+        capacity = grown
+    }
+
+    @inline(__always) private mutating func append(_ source: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(n)
+        if n <= 16 {
+            for i in 0..<n { base[count + i] = source[i] }  // cheaper than a memcpy call for short values
+        } else {
+            (base + count).update(from: source, count: n)
+        }
+        count += n
+    }
+
+    @inline(__always) private mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
 
     public mutating func text(_ value: String) {
         separate()
         var value = value
         value.withUTF8 { field in
-            if !field.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-                bytes.append(contentsOf: field)
+            guard let start = field.baseAddress else { return }
+            // Comma, quote, LF and CR are all below 0x40: one comparison rules out most bytes.
+            let special: UInt64 = 1 << 0x2C | 1 << 0x22 | 1 << 0x0A | 1 << 0x0D
+            if !field.contains(where: { $0 < 0x40 && special >> $0 & 1 != 0 }) {
+                append(start, field.count)
                 return
             }
-            bytes.append(0x22)
+            reserve(field.count * 2 + 2)
+            append(0x22)
             for byte in field {
-                if byte == 0x22 { bytes.append(0x22) }
-                bytes.append(byte)
+                if byte == 0x22 { append(0x22) }
+                append(byte)
             }
-            bytes.append(0x22)
+            append(0x22)
         }
     }
 
     public mutating func integer(_ value: Int) {
         separate()
-        if value < 0 { bytes.append(0x2D) }
+        if value < 0 { append(0x2D) }
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes for up to 20 digits, written backwards
         var count = 0
         withUnsafeMutableBytes(of: &digits) { raw in
+            let text = raw.bindMemory(to: UInt8.self)
             repeat {
-                raw[23 - count] = UInt8(48 + magnitude % 10)
+                text[23 - count] = UInt8(48 + magnitude % 10)
                 magnitude /= 10
                 count += 1
             } while magnitude > 0
-            bytes.append(contentsOf: raw[(24 - count)..<24])
+            append(text.baseAddress! + (24 - count), count)
         }
     }
 
@@ -145,19 +209,28 @@ public struct CSVLineSink: RowSink {
         separate()
         guard let d = value else { return }
         let (y, m, day) = (d.year, d.month, d.day)
-        bytes.append(UInt8(48 + y / 1000 % 10)); bytes.append(UInt8(48 + y / 100 % 10))
-        bytes.append(UInt8(48 + y / 10 % 10)); bytes.append(UInt8(48 + y % 10)); bytes.append(45)
-        bytes.append(UInt8(48 + m / 10)); bytes.append(UInt8(48 + m % 10)); bytes.append(45)
-        bytes.append(UInt8(48 + day / 10)); bytes.append(UInt8(48 + day % 10))
+        reserve(10)
+        let out = base + count
+        out[0] = UInt8(48 + y / 1000 % 10); out[1] = UInt8(48 + y / 100 % 10)
+        out[2] = UInt8(48 + y / 10 % 10); out[3] = UInt8(48 + y % 10); out[4] = 45
+        out[5] = UInt8(48 + m / 10); out[6] = UInt8(48 + m % 10); out[7] = 45
+        out[8] = UInt8(48 + day / 10); out[9] = UInt8(48 + day % 10)
+        count += 10
     }
+
+    /// Goes on with a line begun elsewhere: the next value is preceded by a comma.
+    public mutating func continueLine() { atLineStart = false }
+
+    /// Ends a line's values without ending the line: what follows starts a new line's values.
+    public mutating func endValues() { atLineStart = true }
 
     /// Ends the line.
     public mutating func endLine() {
-        bytes.append(0x0A)
+        append(0x0A)
         atLineStart = true
     }
 
-    private mutating func separate() {
-        if atLineStart { atLineStart = false } else { bytes.append(0x2C) }
+    @inline(__always) private mutating func separate() {
+        if atLineStart { atLineStart = false } else { append(0x2C) }
     }
 }
