@@ -90,8 +90,8 @@ public struct NormalizedReader {
             let file = interned.file.intern(split.raw(fileColumn, in: record)).text
             let member = split.string(memberColumn, in: record)
             let position = SourcePosition(file: file, member: member.isEmpty ? nil : member,
-                                          line: Int(split.string(lineColumn, in: record)) ?? 0,
-                                          record: Int(split.string(recordColumn, in: record)) ?? 0)
+                                          line: NormalizedReader.integer(split.raw(lineColumn, in: record)) ?? 0,
+                                          record: NormalizedReader.integer(split.raw(recordColumn, in: record)) ?? 0)
             if fastPaths, kind == .hazard, let hazard = NormalizedReader.fastHazard(split, record, source: source.text, region: region.text,
                                                                          sector: sector.text, position: position) {
                 // The common shape, read straight from the bytes; anything else takes the general path.
@@ -121,6 +121,21 @@ public struct NormalizedReader {
 }
 
 extension NormalizedReader {
+    /// A non-negative integer written as ASCII digits (as the ingest writes line and record
+    /// numbers); nil for anything else, as `Int(String)` would give for these columns.
+    static func integer(_ raw: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !raw.isEmpty, raw.count <= 18 else { return raw.isEmpty ? nil : Int(String(decoding: raw, as: UTF8.self)) }
+        var n = 0
+        for byte in raw {
+            guard byte >= 0x30 && byte <= 0x39 else { return Int(String(decoding: raw, as: UTF8.self)) }
+            n = n * 10 + Int(byte - 0x30)
+        }
+        return n
+    }
+
+    private static let generalLevel = Array(HazardLevel.general.rawValue.utf8), majorLevel = Array(HazardLevel.major.rawValue.utf8)
+    private static let trueText = Array("true".utf8), falseText = Array("false".utf8)
+
     /// A hazard row as the ingest writes it, read from its bytes without a field reader: the
     /// columns in schema order, ISO dates, no surrounding spaces, a known level and `true`/`false`.
     /// Nil for any other shape, which the general path then reads (and rejects, if it must).
@@ -135,7 +150,10 @@ extension NormalizedReader {
         }
         func clean(_ text: String) -> Bool { !text.isEmpty && TextCleaning.trimmed(text).utf8.count == text.utf8.count }
         func text(_ field: Int) -> String? {
+            let raw = split.raw(field, in: record)
             let value = split.string(field, in: record)
+            // Unquoted, with end bytes that cannot be spaces: clean without a look at the text.
+            if let first = raw.first, let last = raw.last, first != 0x22, !TextCleaning.mayNeedTrimming(first: first, last: last) { return value }
             return clean(value) ? value : nil
         }
         guard clean(source), clean(region), clean(sector),
@@ -144,12 +162,13 @@ extension NormalizedReader {
         if let rectified, rectified < found { return nil }
         let levelBytes = split.raw(7, in: record), listedBytes = split.raw(10, in: record)
         let level: HazardLevel
-        if levelBytes.elementsEqual(HazardLevel.general.rawValue.utf8) { level = .general }
-        else if levelBytes.elementsEqual(HazardLevel.major.rawValue.utf8) { level = .major }
+        func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: [UInt8]) -> Bool { text.withUnsafeBufferPointer { ByteText.equal(bytes, $0) } }
+        if equal(levelBytes, generalLevel) { level = .general }
+        else if equal(levelBytes, majorLevel) { level = .major }
         else { return nil }
         let listed: Bool
-        if listedBytes.elementsEqual("true".utf8) { listed = true }
-        else if listedBytes.elementsEqual("false".utf8) { listed = false }
+        if equal(listedBytes, trueText) { listed = true }
+        else if equal(listedBytes, falseText) { listed = false }
         else { return nil }
         let batchBytes = split.raw(11, in: record)
         let batch: String

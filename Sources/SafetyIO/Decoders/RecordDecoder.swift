@@ -21,6 +21,8 @@ public protocol RecordDecoder: AnyObject {
 /// CSV with a header row: delivers, for each data row, the cells under the mapping's columns.
 public final class CSVRecordDecoder: RecordDecoder {
     private var reader: CSVReader
+    /// The reader's limit, kept apart: rows are handled while the reader is being fed.
+    private let maxRecordBytes: Int
     private let layout: DepartmentMapping.CSVLayout
     private let sourceKeys: [String]
     private let optionalKeys: Set<String>
@@ -40,6 +42,7 @@ public final class CSVRecordDecoder: RecordDecoder {
         self.transcoder = transcoder
         let delimiter = layout.delimiter.utf8.first ?? UInt8(ascii: ",")
         self.reader = CSVReader(delimiter: delimiter, maxRecordBytes: maxRecordBytes, skipsLargeRecords: true)
+        self.maxRecordBytes = maxRecordBytes
         self.layout = layout
         self.sourceKeys = sourceKeys
         self.file = file
@@ -88,7 +91,7 @@ public final class CSVRecordDecoder: RecordDecoder {
 
     private func translate(_ problem: CSVReader.Problem) -> IngestFailure {
         switch problem {
-        case .recordTooLarge(let line): .recordTooLarge(file: file, member: member, line: line, limitBytes: reader.maxRecordBytes)
+        case .recordTooLarge(let line): .recordTooLarge(file: file, member: member, line: line, limitBytes: maxRecordBytes)
         case .unclosedQuote(let line): .unclosedQuote(file: file, member: member, line: line)
         }
     }
@@ -151,7 +154,7 @@ public final class CSVRecordDecoder: RecordDecoder {
                 return
             }
             if row.problem == .tooLarge {
-                throw IngestFailure.recordTooLarge(file: file, member: member, line: row.line, limitBytes: reader.maxRecordBytes)
+                throw IngestFailure.recordTooLarge(file: file, member: member, line: row.line, limitBytes: maxRecordBytes)
             }
             let names = row.fields.map { headerName($0[...]) }
             let columns: [Int?] = try sourceKeys.map { key in
@@ -170,7 +173,7 @@ public final class CSVRecordDecoder: RecordDecoder {
         let position = SourcePosition(file: file, member: member, line: row.line, record: recordNumber)
         if row.problem == .tooLarge {
             items.append(.rejection(Rejection(position: position, field: "", value: "",
-                                              reason: .recordTooLarge(limitBytes: reader.maxRecordBytes))))
+                                              reason: .recordTooLarge(limitBytes: maxRecordBytes))))
             return
         }
         let firstCell = row.count > 0 ? TextCleaning.trimmed((try? text(row.field(0)).get()) ?? "") : ""
@@ -196,7 +199,7 @@ public final class CSVRecordDecoder: RecordDecoder {
         values.reserveCapacity(columnOfKey.count)
         var invalid: (String, Int)?
         for (k, column) in columnOfKey.enumerated() {
-            guard let column else { values.append(nil); return }
+            guard let column else { values.append(nil); continue }
             // Trimmed here, once per distinct cached value, not again by the mapper.
             switch column < row.count ? cachedText(row.field(column), column: k) : .success("") {
             case .success(let value):

@@ -105,17 +105,38 @@ struct ReexportResolver {
     /// Ordering positions orders rows as the inputs are given, then as each file holds them.
     static func position(input: Int, offset: Int) -> UInt64 { UInt64(input) << 40 | UInt64(offset) }
 
-    /// FNV-1a and a second, differently seeded 64-bit FNV over a row's content columns: two
-    /// versions of a record with equal hashes are taken as unchanged (a false match is a
-    /// 2^-128 event); unequal ones are read back from their files and compared field by field.
+    /// Two independent 64-bit multiply-and-mix hashes over a row's content columns, eight bytes
+    /// at a step (the last word padded with zeros, the length mixed in at the end): two versions
+    /// of a record with equal hashes are taken as unchanged; unequal ones are read back from
+    /// their files and compared field by field. Only compared within one run, never stored.
     @inline(__always) static func contentHash(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
         var a: UInt64 = 0xcbf29ce484222325, b: UInt64 = 0x84222325cbf29ce4
-        for byte in bytes {
-            a = (a ^ UInt64(byte)) &* 0x100000001b3
-            b = (b &+ UInt64(byte)) &* 0x9E3779B97F4A7C15
+        @inline(__always) func mix(_ word: UInt64) {
+            a = (a ^ word) &* 0x100000001b3
+            a ^= a >> 32
+            b = (b &+ word) &* 0x9E3779B97F4A7C15
             b ^= b >> 29
         }
-        return (a, b)
+        let n = bytes.count
+        var i = 0
+        if let base = bytes.baseAddress {
+            while i + 8 <= n {
+                mix(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                i += 8
+            }
+            var last: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                last |= UInt64(base[i]) << shift
+                shift += 8
+                i += 1
+            }
+            mix(last)
+        }
+        mix(UInt64(n))
+        a = (a ^ (a >> 31)) &* 0xBF58476D1CE4E5B9
+        b = (b ^ (b >> 27)) &* 0x94D049BB133111EB
+        return (a ^ (a >> 33), b ^ (b >> 31))
     }
 
     /// Resolves `files` (one per input, missing ones skipped) into `output` (header included)
