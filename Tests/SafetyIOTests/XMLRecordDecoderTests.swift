@@ -11,7 +11,7 @@ struct XMLRecordDecoderTests {
         var items: [DecodedItem] = []
         for piece in Fixture.split(xml, chunks ?? [xml.count]) { items += try decoder.feed(piece) }
         items += try decoder.finish()
-        return items.compactMap { if case .record(let r) = $0 { r } else { nil } }
+        return items.compactMap(\.rawRecord)
     }
 
     static let document = Array("""
@@ -52,7 +52,7 @@ struct XMLRecordDecoderTests {
             let decoder = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
             var items = try decoder.feed(Array(xml.utf8))
             items += try decoder.finish()
-            let records = items.compactMap { if case .record(let r) = $0 { r } else { nil } }
+            let records = items.compactMap(\.rawRecord)
             #expect(records.count == XMLEventParser.maxNames + 200)
             let id = keys.firstIndex(of: "@id")!, deaths = keys.firstIndex(of: "jj:Deaths")!, note = keys.firstIndex(of: "jj:Note")!
             #expect(records.allSatisfy { r in
@@ -78,7 +78,7 @@ struct XMLRecordDecoderTests {
             var items: [DecodedItem] = []
             for piece in Fixture.split(xml, chunks) { items += try decoder.feed(piece) }
             items += try decoder.finish()
-            let records = items.compactMap { if case .record(let r) = $0 { r } else { nil } }
+            let records = items.compactMap(\.rawRecord)
             #expect(records.map(\.values) == [["A1", "2022-01-05", "1", "万元"], ["A2", "2022-01-05", "2", "万元"]])
         }
         #expect(throws: IngestFailure.self) {

@@ -7,8 +7,42 @@ import Glibc
 /// (wrong field count, invalid text), or a row skipped on purpose (title, 合计) with a note.
 public enum DecodedItem: Sendable {
     case record(RawRecord)
+    /// A record whose texts are still bytes: made into strings where it is mapped (on any core),
+    /// not on the thread that parses.
+    case textRecord(RawTextRecord)
     case rejection(Rejection)
     case skipped(SourcePosition, note: String)
+
+    /// The record as strings, for either kind of record item.
+    public var rawRecord: RawRecord? {
+        switch self {
+        case .record(let raw): raw
+        case .textRecord(let text): text.materialized()
+        case .rejection, .skipped: nil
+        }
+    }
+}
+
+/// One record as a decoder read it, its texts kept as bytes: key i's text is
+/// `bytes[spans[2i]..<spans[2i + 1]]` where `spans[2i] >= 0`, else `values[i]`.
+public struct RawTextRecord: Sendable {
+    public var position: SourcePosition
+    /// Values already made as strings (attributes, values outside the record), nil elsewhere.
+    var values: [String?]
+    var bytes: [UInt8]
+    var spans: [Int32]
+
+    /// The record with a string per text (the bytes are UTF-8: libxml2 checked them).
+    public func materialized() -> RawRecord {
+        var values = values
+        bytes.withUnsafeBufferPointer { buffer in
+            for key in values.indices where spans[2 * key] >= 0 {
+                let text = UnsafeBufferPointer(rebasing: buffer[Int(spans[2 * key])..<Int(spans[2 * key + 1])])
+                values[key] = String(decoding: text, as: UTF8.self)
+            }
+        }
+        return RawRecord(position: position, values: values)
+    }
 }
 
 /// A state machine fed byte chunks that returns the records each chunk completes.

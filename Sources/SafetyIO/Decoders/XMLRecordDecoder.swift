@@ -119,11 +119,18 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         /// The open elements, by name number.
         var stack: [Int] = []
         var recordDepth: Int?
+        /// The record's values known as strings (attributes; values outside the record).
         var values: [String?] = []
+        /// The record's texts end to end, and where each key's text lies (`RawTextRecord`).
+        var recordBytes: [UInt8] = []
+        var spans: [Int32] = []
         /// Per open element below the record: which keys take its text (bit i: key i).
         var textMasks: [UInt64] = []
-        /// Per level below the record: its text so far, reused from element to element.
-        var texts: [[UInt8]] = []
+        /// The texts of the open elements below the record, as a stack: an element's text is
+        /// `textBuffer[textStarts[its level]...]` while it is the innermost (a child's text is
+        /// taken off the end when the child ends, so its parent's text continues unbroken).
+        var textBuffer: [UInt8] = []
+        var textStarts: [Int] = []
         var queue: [DecodedItem] = []
         var recordNumber = 0
         var recordLine = 0
@@ -149,6 +156,9 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 recordLine = line()
                 recordTooLarge = false
                 values = documentValues
+                recordBytes = []
+                recordBytes.reserveCapacity(256)
+                spans = Array(repeating: -1, count: 2 * keyEnds.count)
                 level = 0
             } else {
                 return nil
@@ -174,7 +184,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 }
             }
             textMasks.append(mask)
-            if texts.count <= level { texts.append([]) } else { texts[level].removeAll(keepingCapacity: true) }
+            textStarts.append(textBuffer.count)
             return nil
         }
 
@@ -195,15 +205,13 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 if outsideBytes.count + bytes.count <= maxTextBytes { outsideBytes.append(contentsOf: bytes) }
                 return
             }
-            guard let depth = recordDepth, let mask = textMasks.last, mask != 0, !recordTooLarge else { return }
-            let level = stack.count - depth - 1
-            if texts[level].count + bytes.count > maxTextBytes {
-                // The record is rejected at its end; its text is dropped so memory stays bounded.
+            guard recordDepth != nil, let mask = textMasks.last, mask != 0, !recordTooLarge, let start = textStarts.last else { return }
+            if textBuffer.count - start + bytes.count > maxTextBytes {
+                // The record is rejected at its end; its texts are not kept, so memory stays bounded.
                 recordTooLarge = true
-                for index in texts.indices { texts[index] = [] }
                 return
             }
-            texts[level].append(contentsOf: bytes)
+            textBuffer.append(contentsOf: bytes)
         }
 
         mutating func end() {
@@ -215,21 +223,28 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             }
             guard let depth = recordDepth else { return }
             let mask = textMasks.removeLast()
-            if mask != 0 {
-                let value = texts[stack.count - depth - 1].withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+            let textStart = min(textStarts.removeLast(), textBuffer.count)
+            if mask != 0 && !recordTooLarge {
+                // The text as bytes: the string is made where the record is mapped.
+                let start = Int32(recordBytes.count)
+                textBuffer.withUnsafeBufferPointer { recordBytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[textStart...])) }
+                let end = Int32(recordBytes.count)
                 var bits = mask
                 while bits != 0 {
-                    values[bits.trailingZeroBitCount] = value
+                    let key = bits.trailingZeroBitCount
+                    spans[2 * key] = start
+                    spans[2 * key + 1] = end
                     bits &= bits - 1
                 }
             }
+            textBuffer.removeLast(textBuffer.count - textStart)
             if stack.count - 1 == depth {
                 recordDepth = nil
                 let position = SourcePosition(file: file, member: member, line: recordLine, record: recordNumber)
                 if recordTooLarge {
                     queue.append(.rejection(Rejection(position: position, field: "", value: "", reason: .recordTooLarge(limitBytes: maxTextBytes))))
                 } else {
-                    queue.append(.record(RawRecord(position: position, values: values)))
+                    queue.append(.textRecord(RawTextRecord(position: position, values: values, bytes: recordBytes, spans: spans)))
                 }
             }
         }

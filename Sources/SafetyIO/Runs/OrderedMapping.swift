@@ -35,7 +35,8 @@ final class OrderedMapping {
             sink = CSVLineSink(capacity: items.count * 160)
             for item in items {
                 switch item {
-                case .record(let raw):
+                case .record, .textRecord:
+                    guard let raw = item.rawRecord else { continue }
                     switch mapper.map(raw, fileExportDate: fileExportDate) {
                     case .success(let record):
                         let start = sink.count
