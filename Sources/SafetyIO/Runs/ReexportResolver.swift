@@ -66,16 +66,16 @@ struct ReexportResolver {
         init() {}
         init(file: String) { self.file = file }
         func append(seq: UInt64, input: Int, row: UnsafeBufferPointer<UInt8>) throws {
-            if let writer {
-                try writer.append(integer: seq)
-                try writer.append(integer: UInt32(input))
-                try writer.append(integer: UInt32(row.count))
-                try writer.append(UnsafeRawBufferPointer(row))
-            } else {
-                withUnsafeBytes(of: seq.littleEndian) { memory.append(contentsOf: $0) }
-                withUnsafeBytes(of: UInt32(input).littleEndian) { memory.append(contentsOf: $0) }
-                withUnsafeBytes(of: UInt32(row.count).littleEndian) { memory.append(contentsOf: $0) }
-                memory.append(contentsOf: row)
+            // The 16-byte head in one piece: one append instead of three.
+            var head: (UInt64, UInt32, UInt32) = (seq.littleEndian, UInt32(input).littleEndian, UInt32(row.count).littleEndian)
+            try withUnsafeBytes(of: &head) { head in
+                if let writer {
+                    try writer.append(head)
+                    try writer.append(UnsafeRawBufferPointer(row))
+                } else {
+                    memory.append(contentsOf: head.bindMemory(to: UInt8.self))
+                    memory.append(contentsOf: row)
+                }
             }
         }
         func load() throws -> [UInt8] {
@@ -209,10 +209,11 @@ struct ReexportResolver {
                 let content = UnsafeBufferPointer(rebasing: record[split.starts[columns.lowerBound]..<split.ends[columns.upperBound - 1]])
                 let (c1, c2) = ReexportResolver.contentHash(content)
                 entry.removeAll(keepingCapacity: true)
-                withUnsafeBytes(of: c1.littleEndian) { entry.append(contentsOf: $0) }
-                withUnsafeBytes(of: c2.littleEndian) { entry.append(contentsOf: $0) }
+                var hashes = (c1.littleEndian, c2.littleEndian)
+                withUnsafeBytes(of: &hashes) { entry.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
                 func add(_ field: UnsafeBufferPointer<UInt8>) {
-                    withUnsafeBytes(of: UInt16(truncatingIfNeeded: field.count).littleEndian) { entry.append(contentsOf: $0) }
+                    var length = UInt16(truncatingIfNeeded: field.count).littleEndian
+                    withUnsafeBytes(of: &length) { entry.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
                     entry.append(contentsOf: field)
                 }
                 guard id.count <= Int(UInt16.max), source.count <= Int(UInt16.max), date.count <= Int(UInt16.max) else {
