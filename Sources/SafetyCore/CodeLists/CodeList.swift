@@ -182,14 +182,6 @@ public enum CodeScheme: Sendable, Hashable {
 
 /// Byte comparisons for tables keyed by UTF-8 bytes.
 public enum ByteText {
-    /// The first and last UTF-8 byte of `text` (nil when empty), read from its storage: the
-    /// generic `utf8.last` walks an index backwards.
-    @inlinable public static func ends(_ text: String) -> (first: UInt8, last: UInt8)? {
-        if let ends = text.utf8.withContiguousStorageIfAvailable({ $0.isEmpty ? nil : ($0[0], $0[$0.count - 1]) }) { return ends }
-        guard let first = text.utf8.first, let last = text.utf8.last else { return nil }
-        return (first, last)
-    }
-
     /// True when both hold the same bytes, compared eight at a time (the generic `elementsEqual`
     /// goes through iterators byte by byte).
     @inlinable public static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -217,12 +209,20 @@ public enum TextCleaning {
         return asciiSpace(first) || first == 0xE3 || first == 0xEF || asciiSpace(last) || last == 0x80 || last == 0xBF
     }
 
+    /// The first and last UTF-8 byte of `text` (nil when empty), read from its storage: the
+    /// generic `utf8.last` walks an index backwards.
+    private static func ends(_ text: String) -> (first: UInt8, last: UInt8)? {
+        if let ends = text.utf8.withContiguousStorageIfAvailable({ $0.isEmpty ? nil : ($0[0], $0[$0.count - 1]) }) { return ends }
+        guard let first = text.utf8.first, let last = text.utf8.last else { return nil }
+        return (first, last)
+    }
+
     /// Removes ASCII and full-width spaces, tabs and line ends at both ends.
     public static func trimmed(_ text: String) -> String {
         // Fast path on the end bytes: the spaces trimmed are ASCII, U+3000 (E3 80 80) and U+FEFF
         // (EF BB BF), so text that starts with none of 20 09 0A 0D E3 EF and ends with none of
         // 20 09 0A 0D 80 BF has nothing to trim. Anything else takes the exact path below.
-        guard let (head, tail) = ByteText.ends(text) else { return text }
+        guard let (head, tail) = ends(text) else { return text }
         if !mayNeedTrimming(first: head, last: tail) { return text }
         let isSpace: (Unicode.Scalar) -> Bool = {
             $0 == " " || $0 == "\u{3000}" || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\u{FEFF}"

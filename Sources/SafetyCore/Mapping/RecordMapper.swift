@@ -50,11 +50,9 @@ public struct RecordMapper: Sendable {
         let exportDateSlot: Int?
         let units: [String: MoneyUnit]
         /// The mapping's field names and what to do for each (one reference per field, so a
-        /// lookup copies no rule), found through `table`: open addressing keyed by a name's
-        /// length and end bytes.
+        /// lookup copies no rule).
         let names: [String]
         let plans: [FieldPlan?]
-        private let table: [Int]
         /// `names[0]` is `source`, `names[1]` `export_date`: read from the export, not from a rule.
         private static let sourceIndex = 0
         /// The names `RecordSchema.read` asks for, in the order it asks for them, and each one's
@@ -83,15 +81,6 @@ public struct RecordMapper: Sendable {
             let names = ["source", "export_date"] + fields.map(\.key)
             self.names = names
             plans = [nil, nil] + fields.map { FieldPlan($0.value, slot: slots[$0.key]) }
-            var size = 16
-            while size < names.count * 4 { size *= 2 }
-            var table = [Int](repeating: -1, count: size)
-            for (index, name) in names.enumerated() {
-                var slot = Compiled.key(name) & (size - 1)
-                while table[slot] >= 0 { slot = (slot + 1) & (size - 1) }
-                table[slot] = index
-            }
-            self.table = table
             plainSlots = plans.map { plan in
                 guard let plan, plan.constant == nil, let slot = plan.slot, plan.values.isEmpty, !plan.excelSerialDates,
                       plan.scheme == nil else { return -1 }
@@ -103,24 +92,8 @@ public struct RecordMapper: Sendable {
             orderIndex = order.map { name in names.firstIndex(of: name) ?? -1 }
         }
 
-        @inline(__always) private static func key(_ name: String) -> Int {
-            let ends = ByteText.ends(name)
-            return name.utf8.count &* 31 &+ Int(ends?.first ?? 0) &* 7 &+ Int(ends?.last ?? 0)
-        }
-
-        func index(of field: String) -> Int? {
-            let mask = table.count - 1
-            var slot = Compiled.key(field) & mask
-            while true {
-                let index = table[slot]
-                if index < 0 { return nil }
-                if names[index] == field { return index }
-                slot = (slot + 1) & mask
-            }
-        }
-
         /// The index in `names` of the field read at step `cursor` of a record, moving the cursor
-        /// on; a read out of the usual order (a field read twice, one left out) is looked up.
+        /// on; a read out of the usual order (a field read twice, one left out: rare) is searched for.
         @inline(__always) func index(of field: String, cursor: inout Int) -> Int? {
             if cursor < order.count && order[cursor] == field {
                 cursor += 1
@@ -132,7 +105,7 @@ public struct RecordMapper: Sendable {
                 let index = orderIndex[cursor - 1]
                 return index < 0 ? nil : index
             }
-            return index(of: field)
+            return names.firstIndex(of: field)
         }
 
         /// The trimmed text of field `names[index]` for `raw`, as the mapping says to read it:

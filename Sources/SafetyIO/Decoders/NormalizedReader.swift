@@ -124,13 +124,13 @@ extension NormalizedReader {
     /// A non-negative integer written as ASCII digits (as the ingest writes line and record
     /// numbers); nil for anything else, as `Int(String)` would give for these columns.
     static func integer(_ raw: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard !raw.isEmpty, raw.count <= 18 else { return raw.isEmpty ? nil : Int(String(decoding: raw, as: UTF8.self)) }
         var n = 0
         for byte in raw {
-            guard byte >= 0x30 && byte <= 0x39 else { return Int(String(decoding: raw, as: UTF8.self)) }
+            // Anything but up to 18 digits (a sign, an overflow) is left to `Int(String)`.
+            guard byte >= 0x30 && byte <= 0x39, raw.count <= 18 else { return Int(String(decoding: raw, as: UTF8.self)) }
             n = n * 10 + Int(byte - 0x30)
         }
-        return n
+        return raw.isEmpty ? nil : n
     }
 
     private static let generalLevel = Array(HazardLevel.general.rawValue.utf8), majorLevel = Array(HazardLevel.major.rawValue.utf8)

@@ -223,7 +223,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             }
             guard let depth = recordDepth else { return }
             let mask = textMasks.removeLast()
-            let textStart = min(textStarts.removeLast(), textBuffer.count)
+            let textStart = textStarts.removeLast()  // a child's text was taken off at its end: never past the buffer
             if mask != 0 && !recordTooLarge {
                 // The text as bytes: the string is made where the record is mapped.
                 let start = Int32(recordBytes.count)

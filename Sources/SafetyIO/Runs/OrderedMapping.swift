@@ -33,20 +33,24 @@ final class OrderedMapping {
         func map(with mapper: RecordMapper, fileExportDate: LocalDate?, identities: Bool) {
             mapped.reserveCapacity(items.count)
             sink = CSVLineSink(capacity: items.count * 160)
+            func map(_ raw: RawRecord) {
+                switch mapper.map(raw, fileExportDate: fileExportDate) {
+                case .success(let record):
+                    let start = sink.count
+                    RecordSchema.write(record, to: &sink)
+                    sink.endLine()
+                    let identity = identities ? DuplicateIDs.identity(of: RecordSchema.row(record), kind: record.kind) : nil
+                    mapped.append(.accepted(identity: identity, position: record.provenance.position, line: start..<sink.count))
+                case .failure(let rejection):
+                    mapped.append(.rejected(rejection))
+                }
+            }
             for item in items {
                 switch item {
-                case .record, .textRecord:
-                    guard let raw = item.rawRecord else { continue }
-                    switch mapper.map(raw, fileExportDate: fileExportDate) {
-                    case .success(let record):
-                        let start = sink.count
-                        RecordSchema.write(record, to: &sink)
-                        sink.endLine()
-                        let identity = identities ? DuplicateIDs.identity(of: RecordSchema.row(record), kind: record.kind) : nil
-                        mapped.append(.accepted(identity: identity, position: record.provenance.position, line: start..<sink.count))
-                    case .failure(let rejection):
-                        mapped.append(.rejected(rejection))
-                    }
+                case .record(let raw):
+                    map(raw)
+                case .textRecord(let text):
+                    map(text.materialized())
                 case .rejection(let rejection):
                     mapped.append(.undecodable(rejection))
                 case .skipped(let position, let note):
