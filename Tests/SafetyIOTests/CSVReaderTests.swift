@@ -46,7 +46,7 @@ struct CSVReaderTests {
         // A UTF-8 BOM reaches the reader as bytes; the header cell loses it, so the column is found.
         let decoder = CSVRecordDecoder(layout: .init(), sourceKeys: ["编号"], file: "b.csv", member: nil, maxRecordBytes: 1 << 20)
         let items = try decoder.feed(Array("\u{FEFF}编号\nA-1\n".utf8)) + decoder.finish()
-        let values = items.compactMap { if case .record(let r) = $0 { r.values } else { nil } }
+        let values = items.compactMap { $0.rawRecord?.values }
         #expect(values == [["A-1"]])
     }
 

@@ -85,14 +85,16 @@ public struct CodeList: Sendable, Hashable {
 
         func lookup(_ text: String) -> String? {
             var text = text
-            return text.withUTF8 { bytes in
-                var slot = SpellingTable.hash(bytes) & (slots.count - 1)
-                while true {
-                    let id = Int(slots[slot])
-                    if id < 0 { return nil }
-                    if keys[id].count == bytes.count, keys[id].withUnsafeBufferPointer({ ByteText.equal($0, bytes) }) { return names[id] }
-                    slot = (slot + 1) & (slots.count - 1)
-                }
+            return text.withUTF8 { lookup(utf8: $0) }
+        }
+
+        func lookup(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            var slot = SpellingTable.hash(bytes) & (slots.count - 1)
+            while true {
+                let id = Int(slots[slot])
+                if id < 0 { return nil }
+                if keys[id].count == bytes.count, keys[id].withUnsafeBufferPointer({ ByteText.equal($0, bytes) }) { return names[id] }
+                slot = (slot + 1) & (slots.count - 1)
             }
         }
     }
@@ -110,6 +112,12 @@ public struct CodeList: Sendable, Hashable {
     public func canonical(_ spelling: String) -> String? {
         let trimmed = TextCleaning.trimmed(spelling)
         return storage.byteLookup.lookup(trimmed) ?? storage.lookup[trimmed]
+    }
+
+    /// The canonical name for a spelling given as trimmed UTF-8 bytes, when a spelling has exactly
+    /// these bytes; nil otherwise (`canonical` also finds spellings equal only as Unicode text).
+    public func canonical(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        storage.byteLookup.lookup(utf8: bytes)
     }
 
     public func label(of name: String) -> String {

@@ -13,6 +13,147 @@ public struct RawRecord: Sendable {
     }
 }
 
+/// Append-only memory the records a decoder reads keep their texts in: a record is written once,
+/// by the decoder, then only read (by whichever core maps it), so records share a block instead
+/// of allocating arrays of their own. Freed with the last record that uses it.
+public final class TextBlock: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    /// Bytes written; only the decoder writing the block reads or changes it.
+    fileprivate var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity, alignment: 8)
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// Writes records' texts into blocks (`RawTextRecord`): one per decoder.
+public struct TextRecordWriter {
+    private var block = TextBlock(capacity: 0)
+    private var start = 0
+    private var keys = 0
+    private var textStart = 0
+    private static let blockSize = 1 << 16
+
+    public init() {}
+
+    /// Begins a record of `keys` texts holding at most `bytes` bytes in all; every key's text is
+    /// absent until `set` gives it.
+    public mutating func begin(keys: Int, bytes: Int) {
+        let needed = 8 * keys + bytes + 8
+        if block.count + needed > block.capacity {
+            block = TextBlock(capacity: max(TextRecordWriter.blockSize, needed))
+        }
+        start = (block.count + 7) & ~7
+        self.keys = keys
+        textStart = start + 8 * keys
+        let spans = (block.base + start).bindMemory(to: Int32.self, capacity: 2 * keys)
+        spans.initialize(repeating: -1, count: 2 * keys)
+        block.count = textStart
+    }
+
+    /// Key `key`'s text (at most what `begin` reserved, with the others).
+    public mutating func set(_ key: Int, _ text: UnsafeBufferPointer<UInt8>) {
+        let offset = block.count
+        if let source = text.baseAddress, !text.isEmpty {
+            (block.base + offset).copyMemory(from: source, byteCount: text.count)
+        }
+        block.count = offset + text.count
+        let spans = (block.base + start).assumingMemoryBound(to: Int32.self)
+        spans[2 * key] = Int32(offset - textStart)
+        spans[2 * key + 1] = Int32(block.count - textStart)
+    }
+
+    /// The record begun last.
+    public func finish(position: SourcePosition, values: [String?] = [], trims: Bool) -> RawTextRecord {
+        RawTextRecord(position: position, values: values, block: block, start: start, keys: keys, trims: trims)
+    }
+}
+
+/// One record as a decoder read it, its texts kept as UTF-8 bytes the decoder has checked, in a
+/// shared `TextBlock`: key i's text is given by the record's span table where key i has a span,
+/// else `values[i]` (nil when `values` is empty). The mapper reads dates and code-list entries
+/// from the bytes and makes strings only of the texts a record keeps, on whichever core maps it.
+public struct RawTextRecord: Sendable {
+    public var position: SourcePosition
+    /// Values already made as strings (attributes, values outside the record), or empty.
+    public var values: [String?]
+    private let block: TextBlock
+    private let start: Int
+    public let keys: Int
+    /// Each text is read trimmed (`TextCleaning.trimmed`), as a CSV cell is.
+    public var trims: Bool
+
+    fileprivate init(position: SourcePosition, values: [String?], block: TextBlock, start: Int, keys: Int, trims: Bool) {
+        self.position = position; self.values = values; self.block = block; self.start = start; self.keys = keys
+        self.trims = trims
+    }
+
+    /// The record with a string per text.
+    public func materialized() -> RawRecord {
+        withView { view in RawRecord(position: position, values: (0..<keys).map { view.text($0) }, valuesTrimmed: trims) }
+    }
+
+    /// The record as its mapper reads it; the view is valid inside `body` only.
+    func withView<R>(_ body: (View) -> R) -> R {
+        withExtendedLifetime(block) {
+            body(View(record: self, spans: UnsafePointer((block.base + start).assumingMemoryBound(to: Int32.self)),
+                      text: UnsafePointer((block.base + start + 8 * keys).assumingMemoryBound(to: UInt8.self))))
+        }
+    }
+
+    /// The record's texts where they lie.
+    struct View: SlotTexts {
+        let record: RawTextRecord
+        let spans: UnsafePointer<Int32>
+        let text: UnsafePointer<UInt8>
+
+        var position: SourcePosition { record.position }
+        var textsTrimmed: Bool { record.trims }
+
+        private func bytes(_ key: Int) -> UnsafeBufferPointer<UInt8>? {
+            let start = Int(spans[2 * key])
+            guard start >= 0 else { return nil }
+            return UnsafeBufferPointer(start: text + start, count: Int(spans[2 * key + 1]) - start)
+        }
+
+        func text(_ key: Int) -> String? {
+            guard let bytes = bytes(key) else { return record.values.isEmpty ? nil : record.values[key] }
+            // The decoder checked the bytes: this initializer checks again, but costs less than
+            // `String(decoding:as:)`.
+            let text = String(unsafeUninitializedCapacity: bytes.count) { $0.initialize(fromContentsOf: bytes) }
+            guard record.trims, let first = bytes.first, TextCleaning.mayNeedTrimming(first: first, last: bytes[bytes.count - 1])
+            else { return text }
+            return TextCleaning.trimmed(text)
+        }
+
+        func plainBytes(_ key: Int) -> UnsafeBufferPointer<UInt8>? {
+            guard let bytes = bytes(key) else { return nil }
+            if let first = bytes.first, TextCleaning.mayNeedTrimming(first: first, last: bytes[bytes.count - 1]) { return nil }
+            return bytes
+        }
+    }
+}
+
+/// A record's texts by source slot, as the mapper reads them.
+protocol SlotTexts {
+    var position: SourcePosition { get }
+    func text(_ slot: Int) -> String?
+    /// Every `text` is already trimmed.
+    var textsTrimmed: Bool { get }
+    /// The slot's text as bytes when it has nothing to trim; nil when it is not at hand as bytes.
+    func plainBytes(_ slot: Int) -> UnsafeBufferPointer<UInt8>?
+}
+
+extension RawRecord: SlotTexts {
+    func text(_ slot: Int) -> String? { values[slot] }
+    var textsTrimmed: Bool { valuesTrimmed }
+    func plainBytes(_ slot: Int) -> UnsafeBufferPointer<UInt8>? { nil }
+}
+
 /// Turns raw records into typed records of the common format, or rejections, by one mapping.
 public struct RecordMapper: Sendable {
     public let mapping: DepartmentMapping
@@ -55,6 +196,7 @@ public struct RecordMapper: Sendable {
         let plans: [FieldPlan?]
         /// `names[0]` is `source`, `names[1]` `export_date`: read from the export, not from a rule.
         private static let sourceIndex = 0
+        static let exportDateIndex = 1
         /// The names `RecordSchema.read` asks for, in the order it asks for them, and each one's
         /// index in `names` (-1: not mapped). A record's reads follow this order, so each name is
         /// found by comparing it with the expected one: the same literal, equal at once.
@@ -100,6 +242,10 @@ public struct RecordMapper: Sendable {
                 let index = orderIndex[cursor - 1]
                 return index < 0 ? nil : index
             }
+            if cursor > 0 && order[cursor - 1] == field {  // read again (a fast read that fell back)
+                let index = orderIndex[cursor - 1]
+                return index < 0 ? nil : index
+            }
             if cursor + 1 < order.count && order[cursor + 1] == field {
                 cursor += 2
                 let index = orderIndex[cursor - 1]
@@ -110,17 +256,17 @@ public struct RecordMapper: Sendable {
 
         /// The trimmed text of field `names[index]` for `raw`, as the mapping says to read it:
         /// what `TextCleaning.trimmed` makes of the text the rule gives.
-        func value(at index: Int, raw: RawRecord, fileExportDate: LocalDate?) -> String? {
+        func value<Raw: SlotTexts>(at index: Int, raw: Raw, fileExportDate: LocalDate?) -> String? {
             let plain = plainSlots[index]
-            if plain >= 0 && raw.valuesTrimmed { return raw.values[plain] }
-            func trim(_ text: String) -> String { raw.valuesTrimmed ? text : TextCleaning.trimmed(text) }
+            if plain >= 0 && raw.textsTrimmed { return raw.text(plain) }
+            func trim(_ text: String) -> String { raw.textsTrimmed ? text : TextCleaning.trimmed(text) }
             guard let plan = plans[index] else {
                 if index == Compiled.sourceIndex { return department }
-                if let slot = exportDateSlot { return raw.values[slot].map(trim) }
+                if let slot = exportDateSlot { return raw.text(slot).map(trim) }
                 return fileExportDate?.description
             }
             let trimmed: String
-            if let constant = plan.constant { trimmed = constant } else if let slot = plan.slot, let text = raw.values[slot] {
+            if let constant = plan.constant { trimmed = constant } else if let slot = plan.slot, let text = raw.text(slot) {
                 trimmed = trim(text)
             } else {
                 return nil
@@ -144,19 +290,32 @@ public struct RecordMapper: Sendable {
     /// Records the names `RecordSchema.read` asks for (`Compiled.order`).
     private struct OrderRecorder: FieldValues {
         var asked: [String] = []
-        mutating func value(_ field: String) -> String? { asked.append(field); return nil }
+        mutating func value(_ field: String) -> String? {
+            if asked.last != field { asked.append(field) }  // a fast read and its fallback: one step
+            return nil
+        }
         var valuesTrimmed: Bool { true }
     }
 
     /// A mapped record's fields, as `FieldReader` asks for them by name.
-    private struct MappedValues: FieldValues {
+    private struct MappedValues<Raw: SlotTexts>: FieldValues {
         let compiled: Compiled
-        let raw: RawRecord
+        let raw: Raw
         let fileExportDate: LocalDate?
         var cursor = 0
         mutating func value(_ field: String) -> String? {
             guard let index = compiled.index(of: field, cursor: &cursor) else { return nil }
             return compiled.value(at: index, raw: raw, fileExportDate: fileExportDate)
+        }
+        mutating func withUTF8<R>(_ field: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+            guard let index = compiled.index(of: field, cursor: &cursor) else { return nil }
+            let plain = compiled.plainSlots[index]
+            if plain >= 0, let bytes = raw.plainBytes(plain) { return body(bytes) }
+            if index == Compiled.exportDateIndex, compiled.exportDateSlot == nil, let date = fileExportDate {
+                return date.withISOBytes(body)  // the file's export date, without a string per record
+            }
+            guard var text = compiled.value(at: index, raw: raw, fileExportDate: fileExportDate) else { return nil }
+            return text.withUTF8(body)
         }
         var valuesTrimmed: Bool { true }
     }
@@ -188,10 +347,19 @@ public struct RecordMapper: Sendable {
     /// Maps one raw record; `fileExportDate` is the export date when it comes from the
     /// mapping's constant or the file name rather than a column.
     public func map(_ raw: RawRecord, fileExportDate: LocalDate?) -> Result<NormalizedRecord, Rejection> {
+        map(slots: raw, fileExportDate: fileExportDate)
+    }
+
+    /// Maps one record whose texts are still bytes: the same result as mapping `raw.materialized()`.
+    public func map(_ raw: RawTextRecord, fileExportDate: LocalDate?) -> Result<NormalizedRecord, Rejection> {
+        raw.withView { map(slots: $0, fileExportDate: fileExportDate) }
+    }
+
+    private func map<Raw: SlotTexts>(slots raw: Raw, fileExportDate: LocalDate?) -> Result<NormalizedRecord, Rejection> {
         let compiled = compiled
         var units = compiled.units
         for (field, slot) in compiled.unitSlots {
-            let text = TextCleaning.trimmed(raw.values[slot] ?? "")
+            let text = TextCleaning.trimmed(raw.text(slot) ?? "")
             guard !text.isEmpty else { continue }
             guard let unit = MoneyUnit(rawValue: text) else {
                 return .failure(Rejection(position: raw.position, field: field, value: text,

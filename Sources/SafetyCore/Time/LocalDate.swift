@@ -68,10 +68,15 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// ISO 8601 calendar date, `2020-10-31`.
     public var description: String {
         // Ten ASCII bytes on the stack: a small string, no allocation.
+        withISOBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The bytes of `description`, valid inside `body` only.
+    public func withISOBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
             UInt8(48 + year / 1000 % 10), UInt8(48 + year / 100 % 10), UInt8(48 + year / 10 % 10), UInt8(48 + year % 10), 45,
             UInt8(48 + month / 10), UInt8(48 + month % 10), 45, UInt8(48 + day / 10), UInt8(48 + day % 10))
-        return withUnsafeBytes(of: digits) { String(decoding: $0, as: UTF8.self) }
+        return withUnsafeBytes(of: digits) { body($0.bindMemory(to: UInt8.self)) }
     }
 
     public init(from decoder: any Decoder) throws {

@@ -1,8 +1,18 @@
 /// Where a `FieldReader` finds a field's text by the field's name.
 public protocol FieldValues {
     mutating func value(_ field: String) -> String?
+    /// The same text as `value` gives, as UTF-8 bytes valid inside `body` only; nil when the field
+    /// is not given. Lets typed reads (dates, code lists) parse a record's bytes without a `String`.
+    mutating func withUTF8<R>(_ field: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R?
     /// Every text `value` returns is already trimmed (`TextCleaning.trimmed`).
     var valuesTrimmed: Bool { get }
+}
+
+extension FieldValues {
+    public mutating func withUTF8<R>(_ field: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard var text = value(field) else { return nil }
+        return text.withUTF8(body)
+    }
 }
 
 /// Field texts from a closure (tests, the normalized files read back).
@@ -103,6 +113,20 @@ public struct FieldReader<Values: FieldValues> {
     }
 
     public mutating func optionalDate(_ field: String, required: Bool = false) -> LocalDate? {
+        // The usual cells read from their bytes: `YYYY-MM-DD` (or `/`), or an optional date left
+        // empty or not given. Anything else, including every problem, takes the path below.
+        if values.valuesTrimmed {
+            switch values.withUTF8(field, { bytes -> FastDate in
+                if bytes.isEmpty { return .empty }
+                if case .success(let date)? = DateText.fastISO(bytes) { return .date(date) }
+                return .other
+            }) {
+            case .date(let date)?: return date
+            case .empty? where !required: return nil
+            case nil where !required: return nil  // not given
+            default: break
+            }
+        }
         let raw = text(field, required: required)
         guard !raw.isEmpty else { return nil }
         switch DateText.parse(raw) {
@@ -112,6 +136,13 @@ public struct FieldReader<Values: FieldValues> {
     }
 
     public mutating func bool(_ field: String) -> Bool {
+        if values.valuesTrimmed {  // the usual spellings, from the bytes
+            switch values.withUTF8(field, { FieldReader.usualBool($0) }) {
+            case nil: return false  // not given: empty
+            case let known??: return known
+            default: break
+            }
+        }
         let raw = text(field, required: false)
         switch raw {  // the usual spellings first, without a lowercased copy
         case "", "false", "0", "否": return false
@@ -122,6 +153,21 @@ public struct FieldReader<Values: FieldValues> {
         case "", "false", "0", "否", "n", "no", "×": return false
         case "true", "1", "是", "y", "yes", "√": return true
         default: reject(field, raw, .notABoolean); return false
+        }
+    }
+
+    /// `bool`'s usual spellings: "", false, 0, 否, true, 1, 是; nil for any other.
+    private static func usualBool(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        switch bytes.count {
+        case 0: return false
+        case 1: return bytes[0] == 0x30 ? false : bytes[0] == 0x31 ? true : nil
+        case 3:  // 否 E5 90 A6, 是 E6 98 AF
+            if bytes[0] == 0xE5 && bytes[1] == 0x90 && bytes[2] == 0xA6 { return false }
+            if bytes[0] == 0xE6 && bytes[1] == 0x98 && bytes[2] == 0xAF { return true }
+            return nil
+        case 4: return bytes.elementsEqual("true".utf8) ? true : nil
+        case 5: return bytes.elementsEqual("false".utf8) ? false : nil
+        default: return nil
         }
     }
 
@@ -144,6 +190,15 @@ public struct FieldReader<Values: FieldValues> {
     }
 
     private mutating func code(_ field: String, in list: CodeList?, required: Bool = true) -> String {
+        // A spelling the list holds byte for byte, read from the bytes. Not for what could be a
+        // number in scientific notation (a sign or digit first): the path below refuses those.
+        if let list, values.valuesTrimmed,
+           case .some(.some(let name)) = values.withUTF8(field, { bytes -> String? in
+               guard let first = bytes.first, first != 0x2B, first != 0x2D, first < 0x30 || first > 0x39 else { return nil }
+               return list.canonical(utf8: bytes)
+           }) {
+            return name
+        }
         let raw = text(field, required: required)
         guard !raw.isEmpty, let list else { return raw }
         if DecimalText.isScientific(raw) { reject(field, raw, .excelScientific); return raw }
@@ -166,6 +221,9 @@ public struct FieldReader<Values: FieldValues> {
         reject(field, raw, reason)
     }
 }
+
+/// What a date cell's bytes are at a glance (`FieldReader.optionalDate`).
+private enum FastDate { case date(LocalDate), empty, other }
 
 extension FieldReader where Values == ClosureFieldValues {
     public init(position: SourcePosition, regions: CodeList? = nil, sectors: CodeList? = nil, categories: CodeList? = nil,

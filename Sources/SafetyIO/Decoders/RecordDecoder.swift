@@ -23,28 +23,6 @@ public enum DecodedItem: Sendable {
     }
 }
 
-/// One record as a decoder read it, its texts kept as bytes: key i's text is
-/// `bytes[spans[2i]..<spans[2i + 1]]` where `spans[2i] >= 0`, else `values[i]`.
-public struct RawTextRecord: Sendable {
-    public var position: SourcePosition
-    /// Values already made as strings (attributes, values outside the record), nil elsewhere.
-    var values: [String?]
-    var bytes: [UInt8]
-    var spans: [Int32]
-
-    /// The record with a string per text (the bytes are UTF-8: libxml2 checked them).
-    public func materialized() -> RawRecord {
-        var values = values
-        bytes.withUnsafeBufferPointer { buffer in
-            for key in values.indices where spans[2 * key] >= 0 {
-                let text = UnsafeBufferPointer(rebasing: buffer[Int(spans[2 * key])..<Int(spans[2 * key + 1])])
-                values[key] = String(decoding: text, as: UTF8.self)
-            }
-        }
-        return RawRecord(position: position, values: values)
-    }
-}
-
 /// A state machine fed byte chunks that returns the records each chunk completes.
 /// It never knows whether its bytes came from a file, gzip or an archive member.
 public protocol RecordDecoder: AnyObject {
@@ -68,6 +46,8 @@ public final class CSVRecordDecoder: RecordDecoder {
     private var columnOfKey: [Int?] = []
     private let transcoder: FieldTranscoder?
     private var padsShortRows = false
+    /// Where UTF-8 rows' cells are kept as bytes until they are mapped.
+    private var texts = TextRecordWriter()
 
     /// `transcoder` decodes each field from a GB-family encoding; without it fields must be UTF-8.
     public init(layout: DepartmentMapping.CSVLayout, sourceKeys: [String], file: String, member: String?,
@@ -210,10 +190,12 @@ public final class CSVRecordDecoder: RecordDecoder {
                                               reason: .recordTooLarge(limitBytes: maxRecordBytes))))
             return
         }
-        let firstCell = row.count > 0 ? TextCleaning.trimmed((try? text(row.field(0)).get()) ?? "") : ""
-        if layout.skipRowsWhereFirstCell.contains(firstCell) {
-            items.append(.skipped(position, note: "row starting \"\(firstCell)\" skipped (summary row, not a record)"))
-            return
+        if !layout.skipRowsWhereFirstCell.isEmpty {
+            let firstCell = row.count > 0 ? TextCleaning.trimmed((try? text(row.field(0)).get()) ?? "") : ""
+            if layout.skipRowsWhereFirstCell.contains(firstCell) {
+                items.append(.skipped(position, note: "row starting \"\(firstCell)\" skipped (summary row, not a record)"))
+                return
+            }
         }
         var fieldCount = row.count
         while fieldCount > header.count, row.field(fieldCount - 1).isEmpty { fieldCount -= 1 }
@@ -227,6 +209,10 @@ public final class CSVRecordDecoder: RecordDecoder {
             let value = column < row.count ? (try? text(row.field(column)).get()) ?? "" : ""
             items.append(.rejection(Rejection(position: position, field: column < header.count ? header[column] : "",
                                               value: value, reason: .strayQuote)))
+            return
+        }
+        if transcoder == nil && !padsShortRows {
+            items.append(textRecord(row, position: position))
             return
         }
         var values: [String?] = []
@@ -250,6 +236,37 @@ public final class CSVRecordDecoder: RecordDecoder {
             return
         }
         items.append(.record(RawRecord(position: position, values: values, valuesTrimmed: true)))
+    }
+
+    /// A UTF-8 row as bytes (`RawTextRecord`), each mapped cell checked as `text` checks it;
+    /// the mapper trims them and makes the strings. The first cell that is not text rejects the row.
+    private func textRecord(_ row: CSVRow, position: SourcePosition) -> DecodedItem {
+        let keys = columnOfKey.count
+        return row.bytes.withUnsafeBufferPointer { all -> DecodedItem in
+            texts.begin(keys: keys, bytes: all.count)
+            let hasNUL = all.baseAddress.map { memchr($0, 0, all.count) != nil } ?? false
+            for (k, column) in columnOfKey.enumerated() {
+                guard let column else { continue }
+                guard column < row.count else {  // an empty cell
+                    texts.set(k, UnsafeBufferPointer(start: nil, count: 0))
+                    continue
+                }
+                let field = UnsafeBufferPointer(rebasing: all[(column == 0 ? 0 : row.ends[column - 1])..<row.ends[column]])
+                var invalid: Int?
+                if hasNUL, let nul = field.firstIndex(of: 0) {
+                    invalid = nul
+                } else if !UTF8Text.isWellFormed(field) {
+                    invalid = CSVRecordDecoder.firstInvalidUTF8(Array(field))
+                }
+                if let offset = invalid {
+                    // The offset is approximate: the record's start plus the offset within the field.
+                    return .rejection(Rejection(position: position, field: sourceKeys[k], value: "",
+                                                reason: .invalidText(byteOffset: row.byteOffset + offset)))
+                }
+                texts.set(k, field)
+            }
+            return .textRecord(texts.finish(position: position, trims: true))
+        }
     }
 
     /// The column a source key names. A name the header holds twice is ambiguous unless the key

@@ -124,6 +124,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         /// The record's texts end to end, and where each key's text lies (`RawTextRecord`).
         var recordBytes: [UInt8] = []
         var spans: [Int32] = []
+        var texts = TextRecordWriter()
         /// Per open element below the record: which keys take its text (bit i: key i).
         var textMasks: [UInt64] = []
         /// The texts of the open elements below the record, as a stack: an element's text is
@@ -156,9 +157,12 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 recordLine = line()
                 recordTooLarge = false
                 values = documentValues
-                recordBytes = []
-                recordBytes.reserveCapacity(256)
-                spans = Array(repeating: -1, count: 2 * keyEnds.count)
+                recordBytes.removeAll(keepingCapacity: true)
+                if spans.count == 2 * keyEnds.count {
+                    for i in spans.indices { spans[i] = -1 }
+                } else {
+                    spans = Array(repeating: -1, count: 2 * keyEnds.count)
+                }
                 level = 0
             } else {
                 return nil
@@ -244,7 +248,15 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 if recordTooLarge {
                     queue.append(.rejection(Rejection(position: position, field: "", value: "", reason: .recordTooLarge(limitBytes: maxTextBytes))))
                 } else {
-                    queue.append(.textRecord(RawTextRecord(position: position, values: values, bytes: recordBytes, spans: spans)))
+                    var total = 0  // keys may share an element's text: each keeps a copy
+                    for key in 0..<keyEnds.count where spans[2 * key] >= 0 { total += Int(spans[2 * key + 1] - spans[2 * key]) }
+                    texts.begin(keys: keyEnds.count, bytes: total)
+                    recordBytes.withUnsafeBufferPointer { bytes in
+                        for key in 0..<keyEnds.count where spans[2 * key] >= 0 {
+                            texts.set(key, UnsafeBufferPointer(rebasing: bytes[Int(spans[2 * key])..<Int(spans[2 * key + 1])]))
+                        }
+                    }
+                    queue.append(.textRecord(texts.finish(position: position, values: values, trims: false)))
                 }
             }
         }

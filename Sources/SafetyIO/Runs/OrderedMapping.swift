@@ -33,8 +33,8 @@ final class OrderedMapping {
         func map(with mapper: RecordMapper, fileExportDate: LocalDate?, identities: Bool) {
             mapped.reserveCapacity(items.count)
             sink = CSVLineSink(capacity: items.count * 160)
-            func map(_ raw: RawRecord) {
-                switch mapper.map(raw, fileExportDate: fileExportDate) {
+            func accept(_ result: Result<NormalizedRecord, Rejection>) {
+                switch result {
                 case .success(let record):
                     let start = sink.count
                     RecordSchema.write(record, to: &sink)
@@ -48,9 +48,9 @@ final class OrderedMapping {
             for item in items {
                 switch item {
                 case .record(let raw):
-                    map(raw)
+                    accept(mapper.map(raw, fileExportDate: fileExportDate))
                 case .textRecord(let text):
-                    map(text.materialized())
+                    accept(mapper.map(text, fileExportDate: fileExportDate))
                 case .rejection(let rejection):
                     mapped.append(.undecodable(rejection))
                 case .skipped(let position, let note):

@@ -172,9 +172,7 @@ public struct CSVLineSink: RowSink {
         var value = value
         value.withUTF8 { field in
             guard let start = field.baseAddress else { return }
-            // Comma, quote, LF and CR are all below 0x40: one comparison rules out most bytes.
-            let special: UInt64 = 1 << 0x2C | 1 << 0x22 | 1 << 0x0A | 1 << 0x0D
-            if !field.contains(where: { $0 < 0x40 && special >> $0 & 1 != 0 }) {
+            if !CSVLineSink.needsQuotes(field) {
                 append(start, field.count)
                 return
             }
@@ -186,6 +184,32 @@ public struct CSVLineSink: RowSink {
             }
             append(0x22)
         }
+    }
+
+    /// True when the field holds a comma, quote, LF or CR; eight bytes a step.
+    @inline(__always) static func needsQuotes(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool {
+            (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+        }
+        let n = field.count
+        var i = 0
+        if let base = field.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if hasZeroByte(w ^ 0x2C2C_2C2C_2C2C_2C2C) || hasZeroByte(w ^ 0x2222_2222_2222_2222)
+                    || hasZeroByte(w ^ 0x0A0A_0A0A_0A0A_0A0A) || hasZeroByte(w ^ 0x0D0D_0D0D_0D0D_0D0D) { return true }
+                i += 8
+            }
+        }
+        // Comma, quote, LF and CR are all below 0x40: one comparison rules out most bytes.
+        let special: UInt64 = 1 << 0x2C | 1 << 0x22 | 1 << 0x0A | 1 << 0x0D
+        while i < n {
+            let b = field[i]
+            if b < 0x40 && special >> b & 1 != 0 { return true }
+            i += 1
+        }
+        return false
     }
 
     public mutating func integer(_ value: Int) {
