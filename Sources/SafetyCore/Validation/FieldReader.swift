@@ -208,6 +208,17 @@ public struct FieldReader<Values: FieldValues> {
 
     public mutating func choice<T: RawRepresentable & CaseIterable>(_ field: String, as type: T.Type) -> T?
     where T.RawValue == String {
+        // A value spelled byte for byte as one of the type's raw values, from the bytes.
+        if values.valuesTrimmed, case let value?? = values.withUTF8(field, { bytes -> T? in
+            guard !bytes.isEmpty else { return nil }
+            for value in T.allCases {
+                var raw = value.rawValue
+                if raw.utf8.count == bytes.count, raw.withUTF8({ ByteText.equal($0, bytes) }) { return value }
+            }
+            return nil
+        }) {
+            return value
+        }
         let raw = text(field)
         guard !raw.isEmpty else { return nil }
         guard let value = T(rawValue: raw) else {

@@ -169,6 +169,7 @@ public struct CSVLineSink: RowSink {
 
     public mutating func text(_ value: String) {
         separate()
+        if value.isEmpty { return }
         var value = value
         value.withUTF8 { field in
             guard let start = field.baseAddress else { return }
