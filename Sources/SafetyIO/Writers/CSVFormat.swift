@@ -233,13 +233,15 @@ public struct CSVLineSink: RowSink {
     public mutating func date(_ value: LocalDate?) {
         separate()
         guard let d = value else { return }
-        let (y, m, day) = (d.year, d.month, d.day)
+        // A date's parts are in range (1...9999, 1...12, 1...31): unsigned digits, no overflow checks.
+        let (y, m, day) = (UInt(truncatingIfNeeded: d.year), UInt(truncatingIfNeeded: d.month), UInt(truncatingIfNeeded: d.day))
+        @inline(__always) func digit(_ x: UInt) -> UInt8 { UInt8(truncatingIfNeeded: 48 &+ x) }
         reserve(10)
         let out = base + count
-        out[0] = UInt8(48 + y / 1000 % 10); out[1] = UInt8(48 + y / 100 % 10)
-        out[2] = UInt8(48 + y / 10 % 10); out[3] = UInt8(48 + y % 10); out[4] = 45
-        out[5] = UInt8(48 + m / 10); out[6] = UInt8(48 + m % 10); out[7] = 45
-        out[8] = UInt8(48 + day / 10); out[9] = UInt8(48 + day % 10)
+        out[0] = digit(y / 1000 % 10); out[1] = digit(y / 100 % 10)
+        out[2] = digit(y / 10 % 10); out[3] = digit(y % 10); out[4] = 45
+        out[5] = digit(m / 10); out[6] = digit(m % 10); out[7] = 45
+        out[8] = digit(day / 10); out[9] = digit(day % 10)
         count += 10
     }
 
