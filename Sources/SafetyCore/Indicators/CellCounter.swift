@@ -21,6 +21,8 @@ public struct CellCounter {
     private var groupSlotsOfSector: [Int: [Int]] = [:]
     private var monthSlots: [Int: Int] = [:]
     private var slotBuffer: [Int] = []
+    /// The slot of `.all`, found once.
+    private var allSlot = -1
 
     public init(_ accumulator: IndicatorAccumulator) {
         self.accumulator = accumulator
@@ -98,7 +100,8 @@ public struct CellCounter {
         for window in windows where window.first <= date && date <= window.last {
             if !resolved {
                 resolved = true
-                slots.append(slot(.all))
+                if allSlot < 0 { allSlot = slot(.all) }
+                slots.append(allSlot)
                 slots.append(slot(.region, id: regionID, .region(region)))
                 slots.append(slot(.source, id: sourceID, Breakdown(.source, record.provenance.source)))
                 if !sector.isEmpty {

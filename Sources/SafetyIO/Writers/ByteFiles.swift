@@ -307,7 +307,8 @@ struct CSVFieldSplitter {
     func string(_ field: Int, in record: UnsafeBufferPointer<UInt8>) -> String {
         let raw = raw(field, in: record)
         if raw.first == 0x22 { return String(decoding: CSVFieldSplitter.value(raw), as: UTF8.self) }
-        return String(decoding: raw, as: UTF8.self)
+        // The same string as `String(decoding:as:)` (invalid bytes repaired alike), in fewer instructions.
+        return String(unsafeUninitializedCapacity: raw.count) { $0.initialize(fromContentsOf: raw) }
     }
 
     func strings(in record: UnsafeBufferPointer<UInt8>) -> [String] {
