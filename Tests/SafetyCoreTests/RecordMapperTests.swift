@@ -153,3 +153,92 @@ struct HazardStatusAndSerialTests {
         #expect(serial.foundDate == LocalDate(year: 2020, month: 10, day: 31))
     }
 }
+
+/// The byte readers (dates, code lists, choices, booleans read from a cell's bytes) take only
+/// cells they can read exactly and leave everything else, every problem included, to the string
+/// path: a mapped record, its texts as strings or still as bytes (`RawTextRecord`), reads exactly
+/// as a field reader that only has strings (no byte readers) reads the same cells.
+struct RawTextRecordMappingTests {
+    static let hazard = """
+    {"department": "应急管理局", "kind": "hazard", "format": "csv", "export_date": {"column": "导出日期"},
+     "fields": {"id": "编号", "found_date": "发现日期", "region": "乡镇", "sector": "行业", "enterprise": "单位",
+                "level": "等级", "rectified_date": "整改日期", "deadline": "期限", "listed": "挂牌"}}
+    """
+    static let valid = ["编号": "H-1", "发现日期": "2020-03-05", "乡镇": "明光街道", "行业": "商贸", "单位": "某公司",
+                        "等级": "一般", "整改日期": "2020-04-01", "期限": "2020-05-01", "挂牌": "否", "导出日期": "2020-11-05"]
+    static let variants: [String: [String]] = [
+        "编号": ["H-2", " H-3 ", "3.41182E+17", "", "\u{3000}H-4"],
+        "发现日期": ["2020/03/05", " 2020-03-05", "2020-03-05 ", "2020-02-30", "2020-3-5", "20200305", "２０２０-03-05",
+                    "2020-03-05 10:00", "03/05/2020", "2020-13-01", "2020-03-0x", "2020-03_05", "", "2020年3月5日"],
+        "乡镇": ["女山湖", " 明光街道", "明光街道\u{3000}", "1.2E+3", "-女山湖", "火星镇", "", "女山湖镇"],
+        "行业": ["商贸制造", "商贸 ", "建筑", ""],
+        "单位": ["", " 某公司 ", "某\"公司\", 二期"],
+        "等级": ["重大", " 一般", "major", "", "较大", "一般\u{3000}"],
+        "整改日期": ["", "2020-03-04", "2020-03-05", "2020/04/01", "2020-02-30", "soon", " "],
+        "期限": ["", "2020-02-30", "2020/05/01", "x"],
+        "挂牌": ["是", "true", "false", "1", "0", "Y", "√", "", "x", " 是", "TRUE"],
+        "导出日期": ["2020/11/05", "", "2020-11-31", " 2020-11-05"],
+    ]
+
+    @Test func mapsExactlyAsItsStrings() throws {
+        let mapping = try RecordMapperTests.mapping(Self.hazard)
+        let mapper = RecordMapper(mapping: mapping, regions: Build.regions,
+                                  sectors: CodeList([.init(name: "商贸制造", aliases: ["商贸"]), .init(name: "建筑")]))
+        let position = SourcePosition(file: "f.csv", line: 3, record: 2)
+        var writer = TextRecordWriter()
+        var compared = 0, accepted = 0
+        for (column, values) in Self.variants.sorted(by: { $0.key < $1.key }) {
+            for value in values {
+                var cells = Self.valid
+                cells[column] = value
+                let texts = mapper.sourceKeys.map { cells[$0] }
+                // The reference: every text through the string path (a closure source is not trimmed).
+                var reference = FieldReader(position: position, regions: mapper.regions, sectors: mapper.sectors) { field -> String? in
+                    if field == "source" { return mapping.department }
+                    if field == "export_date" { return cells["导出日期"] }
+                    return mapping.fields[field]?.from.flatMap { cells[$0] }
+                }
+                let expected = RecordSchema.read(.hazard, from: &reference, position: position)
+                let strings = mapper.map(RawRecord(position: position, values: texts), fileExportDate: nil)
+                for trims in [true, false] {
+                    writer.begin(keys: texts.count, bytes: texts.reduce(0) { $0 + ($1?.utf8.count ?? 0) })
+                    for (key, text) in texts.enumerated() {
+                        guard var text else { continue }
+                        text.withUTF8 { writer.set(key, $0) }
+                    }
+                    let record = writer.finish(position: position, trims: trims)
+                    for got in [mapper.map(record, fileExportDate: nil), strings] {
+                    switch (expected, got) {
+                    case (.success(let a), .success(let b)):
+                        #expect(a == b, "\(column) = \"\(value)\"")
+                        accepted += 1
+                    case (.failure(let a), .failure(let b)):
+                        #expect(a.field == b.field && a.value == b.value && a.reason.code == b.reason.code, "\(column) = \"\(value)\": \(a.message) vs \(b.message)")
+                    default:
+                        Issue.record("\(column) = \"\(value)\": the string path gives \(expected), the mapper \(got)")
+                    }
+                    compared += 1
+                    }
+                }
+            }
+        }
+        #expect(compared == 4 * Self.variants.values.reduce(0) { $0 + $1.count })
+        #expect(accepted > 20 && accepted < compared)  // both outcomes exercised
+    }
+
+    @Test func keepsEachRecordsBytesWhileLaterRecordsAreWritten() {
+        // Records share blocks: a record written before many others still reads its own texts.
+        var writer = TextRecordWriter()
+        var records: [RawTextRecord] = []
+        for i in 0..<5_000 {
+            var text = "记录\(i)-" + String(repeating: "x", count: i % 97)
+            writer.begin(keys: 2, bytes: text.utf8.count)
+            text.withUTF8 { writer.set(1, $0) }
+            records.append(writer.finish(position: SourcePosition(file: "f", line: i + 1, record: i + 1), trims: false))
+        }
+        for (i, record) in records.enumerated() {
+            let values = record.materialized().values
+            #expect(values == [nil, "记录\(i)-" + String(repeating: "x", count: i % 97)])
+        }
+    }
+}
