@@ -40,9 +40,9 @@ public struct TextRecordWriter {
 
     public init() {}
 
-    /// Begins a record of `keys` texts holding at most `bytes` bytes in all; every key's text is
-    /// absent until `set` gives it.
-    public mutating func begin(keys: Int, bytes: Int) {
+    /// Begins a record of `keys` texts, with room for `bytes` bytes of text (more is made room for
+    /// as needed); every key's text is absent until `set` gives it.
+    public mutating func begin(keys: Int, bytes: Int = 0) {
         let needed = 8 * keys + bytes + 8
         if block.count + needed > block.capacity {
             block = TextBlock(capacity: max(TextRecordWriter.blockSize, needed))
@@ -55,8 +55,9 @@ public struct TextRecordWriter {
         block.count = textStart
     }
 
-    /// Key `key`'s text (at most what `begin` reserved, with the others).
+    /// Key `key`'s text; a later text for the same key replaces it.
     public mutating func set(_ key: Int, _ text: UnsafeBufferPointer<UInt8>) {
+        if block.count + text.count > block.capacity { moveRecord(adding: text.count) }
         let offset = block.count
         if let source = text.baseAddress, !text.isEmpty {
             (block.base + offset).copyMemory(from: source, byteCount: text.count)
@@ -65,6 +66,18 @@ public struct TextRecordWriter {
         let spans = (block.base + start).assumingMemoryBound(to: Int32.self)
         spans[2 * key] = Int32(offset - textStart)
         spans[2 * key + 1] = Int32(block.count - textStart)
+    }
+
+    /// Moves the record begun last (its span table and texts so far) to a new block with room
+    /// for `extra` more bytes; the records before it stay where they are.
+    private mutating func moveRecord(adding extra: Int) {
+        let used = block.count - start
+        let moved = TextBlock(capacity: max(TextRecordWriter.blockSize, 2 * (used + extra)))
+        moved.base.copyMemory(from: block.base + start, byteCount: used)
+        moved.count = used
+        block = moved
+        textStart -= start
+        start = 0
     }
 
     /// The record begun last.

@@ -121,9 +121,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         var recordDepth: Int?
         /// The record's values known as strings (attributes; values outside the record).
         var values: [String?] = []
-        /// The record's texts end to end, and where each key's text lies (`RawTextRecord`).
-        var recordBytes: [UInt8] = []
-        var spans: [Int32] = []
+        /// Where the record's texts are kept (`RawTextRecord`).
         var texts = TextRecordWriter()
         /// Per open element below the record: which keys take its text (bit i: key i).
         var textMasks: [UInt64] = []
@@ -157,12 +155,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 recordLine = line()
                 recordTooLarge = false
                 values = documentValues
-                recordBytes.removeAll(keepingCapacity: true)
-                if spans.count == 2 * keyEnds.count {
-                    for i in spans.indices { spans[i] = -1 }
-                } else {
-                    spans = Array(repeating: -1, count: 2 * keyEnds.count)
-                }
+                texts.begin(keys: keyEnds.count)
                 level = 0
             } else {
                 return nil
@@ -230,32 +223,26 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             let textStart = textStarts.removeLast()  // a child's text was taken off at its end: never past the buffer
             if mask != 0 && !recordTooLarge {
                 // The text as bytes: the string is made where the record is mapped.
-                let start = Int32(recordBytes.count)
-                textBuffer.withUnsafeBufferPointer { recordBytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[textStart...])) }
-                let end = Int32(recordBytes.count)
-                var bits = mask
-                while bits != 0 {
-                    let key = bits.trailingZeroBitCount
-                    spans[2 * key] = start
-                    spans[2 * key + 1] = end
-                    bits &= bits - 1
+                textBuffer.withUnsafeBufferPointer { buffer in
+                    let text = UnsafeBufferPointer(rebasing: buffer[textStart...])
+                    var bits = mask
+                    while bits != 0 {
+                        texts.set(bits.trailingZeroBitCount, text)
+                        bits &= bits - 1
+                    }
                 }
             }
-            textBuffer.removeLast(textBuffer.count - textStart)
+            if textStart == 0 {
+                textBuffer.removeAll(keepingCapacity: true)
+            } else if textBuffer.count > textStart {
+                textBuffer.removeLast(textBuffer.count - textStart)
+            }
             if stack.count - 1 == depth {
                 recordDepth = nil
                 let position = SourcePosition(file: file, member: member, line: recordLine, record: recordNumber)
                 if recordTooLarge {
                     queue.append(.rejection(Rejection(position: position, field: "", value: "", reason: .recordTooLarge(limitBytes: maxTextBytes))))
                 } else {
-                    var total = 0  // keys may share an element's text: each keeps a copy
-                    for key in 0..<keyEnds.count where spans[2 * key] >= 0 { total += Int(spans[2 * key + 1] - spans[2 * key]) }
-                    texts.begin(keys: keyEnds.count, bytes: total)
-                    recordBytes.withUnsafeBufferPointer { bytes in
-                        for key in 0..<keyEnds.count where spans[2 * key] >= 0 {
-                            texts.set(key, UnsafeBufferPointer(rebasing: bytes[Int(spans[2 * key])..<Int(spans[2 * key + 1])]))
-                        }
-                    }
                     queue.append(.textRecord(texts.finish(position: position, values: values, trims: false)))
                 }
             }
