@@ -190,6 +190,26 @@ public enum CodeScheme: Sendable, Hashable {
 
 /// Byte comparisons for tables keyed by UTF-8 bytes.
 public enum ByteText {
+    /// Copies `count` bytes, for the short texts of a record's cells: up to 16 bytes in two
+    /// overlapping loads and stores (no loop, no memcpy call), longer ones with memcpy.
+    @inlinable @inline(__always)
+    public static func copy(_ source: UnsafePointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, count n: Int) {
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+        if n >= 8 && n <= 16 {
+            let head = from.loadUnaligned(as: UInt64.self), tail = from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            to.storeBytes(of: head, as: UInt64.self)
+            to.storeBytes(of: tail, toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            let head = from.loadUnaligned(as: UInt32.self), tail = from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: n - 4, as: UInt32.self)
+        } else if n < 4 {
+            for i in 0..<n { target[i] = source[i] }
+        } else {
+            target.update(from: source, count: n)
+        }
+    }
+
     /// True when both hold the same bytes, compared eight at a time (the generic `elementsEqual`
     /// goes through iterators byte by byte).
     @inlinable public static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -60,7 +60,7 @@ public struct TextRecordWriter {
         if block.count + text.count > block.capacity { moveRecord(adding: text.count) }
         let offset = block.count
         if let source = text.baseAddress, !text.isEmpty {
-            (block.base + offset).copyMemory(from: source, byteCount: text.count)
+            ByteText.copy(source, to: (block.base + offset).assumingMemoryBound(to: UInt8.self), count: text.count)
         }
         block.count = offset + text.count
         let spans = (block.base + start).assumingMemoryBound(to: Int32.self)

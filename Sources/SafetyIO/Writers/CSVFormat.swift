@@ -153,11 +153,7 @@ public struct CSVLineSink: RowSink {
 
     @inline(__always) private mutating func append(_ source: UnsafePointer<UInt8>, _ n: Int) {
         reserve(n)
-        if n <= 16 {
-            for i in 0..<n { base[count + i] = source[i] }  // cheaper than a memcpy call for short values
-        } else {
-            (base + count).update(from: source, count: n)
-        }
+        ByteText.copy(source, to: base + count, count: n)
         count += n
     }
 
@@ -170,21 +166,27 @@ public struct CSVLineSink: RowSink {
     public mutating func text(_ value: String) {
         separate()
         if value.isEmpty { return }
-        var value = value
-        value.withUTF8 { field in
-            guard let start = field.baseAddress else { return }
-            if !CSVLineSink.needsQuotes(field) {
-                append(start, field.count)
-                return
-            }
-            reserve(field.count * 2 + 2)
-            append(0x22)
-            for byte in field {
-                if byte == 0x22 { append(0x22) }
-                append(byte)
-            }
-            append(0x22)
+        // A native string's bytes are read where they are (no copy of the string to make them so).
+        if value.utf8.withContiguousStorageIfAvailable({ field($0) }) == nil {
+            var value = value
+            value.withUTF8 { field($0) }
         }
+    }
+
+    /// A field's bytes, quoted when they need it.
+    @inline(__always) private mutating func field(_ field: UnsafeBufferPointer<UInt8>) {
+        guard let start = field.baseAddress else { return }
+        if !CSVLineSink.needsQuotes(field) {
+            append(start, field.count)
+            return
+        }
+        reserve(field.count * 2 + 2)
+        append(0x22)
+        for byte in field {
+            if byte == 0x22 { append(0x22) }
+            append(byte)
+        }
+        append(0x22)
     }
 
     /// True when the field holds a comma, quote, LF or CR; eight bytes a step.
