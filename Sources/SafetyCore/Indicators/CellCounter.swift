@@ -17,9 +17,10 @@ public struct CellCounter {
     private var slotOfText: [Breakdown: Int] = [:]
     /// Caller ids → slots (-1 unknown yet).
     private var regionSlots: [Int] = [], sectorSlots: [Int] = [], sourceSlots: [Int] = []
-    /// Sector slot → the slots of its groups.
-    private var groupSlotsOfSector: [Int: [Int]] = [:]
-    private var monthSlots: [Int: Int] = [:]
+    /// Sector slot → the slots of its groups (nil: not looked up yet).
+    private var groupSlotsOfSector: [[Int]?] = []
+    /// `year * 12 + month - 1` → the month's slot, -1 not made yet.
+    private var monthSlots: [Int] = []
     private var slotBuffer: [Int] = []
     /// The slot of `.all`, found once.
     private var allSlot = -1
@@ -77,23 +78,22 @@ public struct CellCounter {
     /// Adds a record whose region, sector and source carry the caller's ids: equal texts, equal
     /// ids (small, from 0). `sectorID` is ignored for kinds without a sector.
     public mutating func add(_ record: NormalizedRecord, regionID: Int, sectorID: Int, sourceID: Int) {
-        if case .hazardSummary = record { return }
-        let date = IndicatorAccumulator.date(of: record).dayNumber
+        // What counting needs of the record, taken in one pass (each look into the enum copies it).
+        let day: LocalDate, region: String, sector: String, category: String?, contribution: Tally.Contribution
         var statistical = true, full = false
-        if case .accident(let accident) = record {
-            statistical = accident.scope == .operating
-            full = true
-        }
-        let region: String, sector: String
         switch record {
-        case .accident(let r): region = r.region; sector = r.sector
-        case .hazard(let r): region = r.region; sector = r.sector
-        case .enforcement(let r): region = r.region; sector = r.sector
-        case .inspection(let r): region = r.region; sector = r.sector
-        case .drill(let r): region = r.region; sector = ""
+        case .accident(let r):
+            day = r.date; region = r.region; sector = r.sector; contribution = Tally.Contribution(r)
+            category = r.category.isEmpty ? AccidentCategories.unknownKey : r.category
+            statistical = r.scope == .operating
+            full = true
+        case .hazard(let r): day = r.foundDate; region = r.region; sector = r.sector; category = nil; contribution = Tally.Contribution(r)
+        case .enforcement(let r): day = r.date; region = r.region; sector = r.sector; category = nil; contribution = Tally.Contribution(r)
+        case .inspection(let r): day = r.date; region = r.region; sector = r.sector; category = nil; contribution = Tally.Contribution(r)
+        case .drill(let r): day = r.date; region = r.region; sector = ""; category = nil; contribution = Tally.Contribution(r)
         case .hazardSummary: return
         }
-        let contribution = Tally.Contribution(record)
+        let date = day.dayNumber
         var slots = slotBuffer
         slots.removeAll(keepingCapacity: true)
         var resolved = false
@@ -107,26 +107,25 @@ public struct CellCounter {
                 if !sector.isEmpty {
                     let s = slot(.sector, id: sectorID, .sector(sector))
                     slots.append(s)
-                    if let groups = groupSlotsOfSector[s] {
+                    if s < groupSlotsOfSector.count, let groups = groupSlotsOfSector[s] {
                         slots.append(contentsOf: groups)
                     } else {
                         let groups = (accumulator.sectorGroups[sector] ?? []).map { slot(Breakdown(.sectorGroup, $0)) }
+                        if s >= groupSlotsOfSector.count { groupSlotsOfSector.append(contentsOf: repeatElement(nil, count: s + 1 - groupSlotsOfSector.count)) }
                         groupSlotsOfSector[s] = groups
                         slots.append(contentsOf: groups)
                     }
                 }
-                if case .accident(let accident) = record {
-                    slots.append(slot(Breakdown(.category, accident.category.isEmpty ? AccidentCategories.unknownKey : accident.category)))
-                }
+                if let category { slots.append(slot(Breakdown(.category, category))) }
             }
             let fixed = slots.count
             if window.role != .prior {
                 // Months of last year's window carry this year's label, so rows line up.
-                let day = LocalDate(dayNumber: date)
                 let year = day.year + (window.role == .lastYear ? 1 : 0)
-                let key = year * 100 + day.month
-                let monthSlot: Int
-                if let known = monthSlots[key] { monthSlot = known } else {
+                let key = year * 12 + day.month - 1  // a date's year is 1...10000 here
+                if key >= monthSlots.count { monthSlots.append(contentsOf: repeatElement(-1, count: key + 1 - monthSlots.count)) }
+                var monthSlot = monthSlots[key]
+                if monthSlot < 0 {
                     monthSlot = slot(Breakdown(.month, "\(year)-\(day.month < 10 ? "0" : "")\(day.month)"))
                     monthSlots[key] = monthSlot
                 }

@@ -73,20 +73,34 @@ public struct Tally: Sendable, Hashable, Codable {
         let values: Values
 
         public init(_ record: NormalizedRecord) {
-            kind = record.kind
             switch record {
-            case .accident(let r):
-                values = .accident(deaths: Int64(r.deaths), serious: Int64(r.seriousInjuries), minor: r.minorInjuries.map(Int64.init),
-                                   lossFen: r.directLossFen, grade: r.grade, scopeUnknown: r.scope == .unknown,
-                                   missing: r.missing.map(Int64.init), poisoned: r.acutePoisonings.map(Int64.init))
-            case .hazard(let r):
-                values = .hazard(rectified: r.rectifiedDate, deadline: r.deadline, major: r.level == .major, listed: r.listed,
-                                 batch: r.listingBatch)
-            case .enforcement(let r): values = .enforcement(action: r.action, fineFen: r.fineFen)
-            case .inspection(let r): values = .inspection(group: r.groupID)
-            case .hazardSummary: values = .none
-            case .drill(let r): values = .drill(participants: Int64(r.participants), fundsFen: r.fundsFen, cityWide: r.cityWide)
+            case .accident(let r): self.init(r)
+            case .hazard(let r): self.init(r)
+            case .enforcement(let r): self.init(r)
+            case .inspection(let r): self.init(r)
+            case .hazardSummary: self.init(kind: .hazardSummary, values: .none)
+            case .drill(let r): self.init(r)
             }
+        }
+
+        private init(kind: RecordKind, values: Values) { self.kind = kind; self.values = values }
+
+        init(_ r: AccidentRecord) {
+            self.init(kind: .accident, values: .accident(
+                deaths: Int64(r.deaths), serious: Int64(r.seriousInjuries), minor: r.minorInjuries.map(Int64.init),
+                lossFen: r.directLossFen, grade: r.grade, scopeUnknown: r.scope == .unknown,
+                missing: r.missing.map(Int64.init), poisoned: r.acutePoisonings.map(Int64.init)))
+        }
+
+        init(_ r: HazardRecord) {
+            self.init(kind: .hazard, values: .hazard(rectified: r.rectifiedDate, deadline: r.deadline, major: r.level == .major,
+                                                     listed: r.listed, batch: r.listingBatch))
+        }
+
+        init(_ r: EnforcementRecord) { self.init(kind: .enforcement, values: .enforcement(action: r.action, fineFen: r.fineFen)) }
+        init(_ r: InspectionRecord) { self.init(kind: .inspection, values: .inspection(group: r.groupID)) }
+        init(_ r: DrillRecord) {
+            self.init(kind: .drill, values: .drill(participants: Int64(r.participants), fundsFen: r.fundsFen, cityWide: r.cityWide))
         }
     }
 
