@@ -85,15 +85,16 @@ public struct NormalizedReader {
                 throw IngestFailure.corruptNormalizedData(message: "\(path): record \(index): \(split.count) fields, expected \(expected.count)")
             }
             let region = interned.region.intern(split.raw(regionColumn, in: record))
-            let sector = sectorColumn < 0 ? (id: 0, text: "") : interned.sector.intern(split.raw(sectorColumn, in: record))
+            let sector = sectorColumn < 0 ? (id: 0, text: "", clean: false) : interned.sector.intern(split.raw(sectorColumn, in: record))
             let source = interned.source.intern(split.raw(sourceColumn, in: record))
             let file = interned.file.intern(split.raw(fileColumn, in: record)).text
             let member = split.string(memberColumn, in: record)
             let position = SourcePosition(file: file, member: member.isEmpty ? nil : member,
                                           line: NormalizedReader.integer(split.raw(lineColumn, in: record)) ?? 0,
                                           record: NormalizedReader.integer(split.raw(recordColumn, in: record)) ?? 0)
-            if fastPaths, kind == .hazard, let hazard = NormalizedReader.fastHazard(split, record, source: source.text, region: region.text,
-                                                                         sector: sector.text, position: position) {
+            if fastPaths, kind == .hazard, source.clean, region.clean, sector.clean,
+               let hazard = NormalizedReader.fastHazard(split, record, source: source.text, region: region.text, sector: sector.text,
+                                                        position: position) {
                 // The common shape, read straight from the bytes; anything else takes the general path.
                 try body(.hazard(hazard), region.id, sector.id, source.id)
                 return
@@ -139,6 +140,7 @@ extension NormalizedReader {
     /// A hazard row as the ingest writes it, read from its bytes without a field reader: the
     /// columns in schema order, ISO dates, no surrounding spaces, a known level and `true`/`false`.
     /// Nil for any other shape, which the general path then reads (and rejects, if it must).
+    /// The source, region and sector given must be clean (`ByteInterner`'s `clean`).
     static func fastHazard(_ split: CSVFieldSplitter, _ record: UnsafeBufferPointer<UInt8>, source: String, region: String,
                            sector: String, position: SourcePosition) -> HazardRecord? {
         // id source export_date found_date region sector enterprise level rectified_date deadline listed listing_batch …
@@ -156,8 +158,7 @@ extension NormalizedReader {
             if let first = raw.first, let last = raw.last, first != 0x22, !TextCleaning.mayNeedTrimming(first: first, last: last) { return value }
             return clean(value) ? value : nil
         }
-        guard clean(source), clean(region), clean(sector),
-              let id = text(0), let exported = date(2) ?? nil, let found = date(3) ?? nil,
+        guard let id = text(0), let exported = date(2) ?? nil, let found = date(3) ?? nil,
               let enterprise = text(6), let rectified = date(8), let deadline = date(9) else { return nil }
         if let rectified, rectified < found { return nil }
         let levelBytes = split.raw(7, in: record), listedBytes = split.raw(10, in: record)
@@ -186,32 +187,35 @@ struct ByteInterner {
     private var keys: [[UInt8]] = []
     private var hashes: [UInt64] = []
     private(set) var texts: [String] = []
+    /// Per text: not empty and nothing to trim (`TextCleaning.trimmed` leaves it as it is).
+    private var cleanTexts: [Bool] = []
 
-    mutating func intern(_ raw: UnsafeBufferPointer<UInt8>) -> (id: Int, text: String) {
-        var h: UInt64 = 0xcbf29ce484222325
-        for byte in raw { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+    /// The text's number, the text, and whether it is clean (judged once per distinct text).
+    mutating func intern(_ raw: UnsafeBufferPointer<UInt8>) -> (id: Int, text: String, clean: Bool) {
+        let h = ByteInterner.hash(raw)
         var slot = Int(truncatingIfNeeded: h) & (slots.count - 1)
         while true {
             let id = Int(slots[slot])
             if id < 0 { break }
-            if hashes[id] == h && keys[id].withUnsafeBufferPointer({ ByteText.equal($0, raw) }) { return (id, texts[id]) }
+            if hashes[id] == h && keys[id].withUnsafeBufferPointer({ ByteText.equal($0, raw) }) { return (id, texts[id], cleanTexts[id]) }
             slot = (slot + 1) & (slots.count - 1)
         }
         let id = texts.count
         keys.append(Array(raw))
         hashes.append(h)
-        texts.append(String(decoding: raw.first == 0x22 ? CSVFieldSplitter.value(raw) : Array(raw), as: UTF8.self))
+        let text = String(decoding: raw.first == 0x22 ? CSVFieldSplitter.value(raw) : Array(raw), as: UTF8.self)
+        texts.append(text)
+        cleanTexts.append(!text.isEmpty && TextCleaning.trimmed(text).utf8.count == text.utf8.count)
         slots[slot] = Int32(id)
         if texts.count * 2 > slots.count { rehash() }
-        return (id, texts[id])
+        return (id, texts[id], cleanTexts[id])
     }
 
     var count: Int { texts.count }
 
     /// The text already made for these bytes, if any.
     func lookup(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
-        var h: UInt64 = 0xcbf29ce484222325
-        for byte in raw { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        let h = ByteInterner.hash(raw)
         var slot = Int(truncatingIfNeeded: h) & (slots.count - 1)
         while true {
             let id = Int(slots[slot])
@@ -223,15 +227,29 @@ struct ByteInterner {
 
     /// Remembers `text` for these bytes (which `lookup` did not know).
     mutating func insert(_ raw: UnsafeBufferPointer<UInt8>, _ text: String) {
-        var h: UInt64 = 0xcbf29ce484222325
-        for byte in raw { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        let h = ByteInterner.hash(raw)
         var slot = Int(truncatingIfNeeded: h) & (slots.count - 1)
         while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
         keys.append(Array(raw))
         hashes.append(h)
         texts.append(text)
+        cleanTexts.append(!text.isEmpty && TextCleaning.trimmed(text).utf8.count == text.utf8.count)
         slots[slot] = Int32(texts.count - 1)
         if texts.count * 2 > slots.count { rehash() }
+    }
+
+    /// FNV-1a over eight bytes a step (then the rest byte by byte), mixed at the end.
+    private static func hash(_ raw: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        var i = 0
+        if let base = raw.baseAddress {
+            while i + 8 <= raw.count {
+                h = (h ^ UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) &* 0x100000001b3
+                i += 8
+            }
+        }
+        while i < raw.count { h = (h ^ UInt64(raw[i])) &* 0x100000001b3; i += 1 }
+        return h ^ (h >> 29)
     }
 
     private mutating func rehash() {
