@@ -208,21 +208,27 @@ struct ReexportResolver {
                 }
                 let content = UnsafeBufferPointer(rebasing: record[split.starts[columns.lowerBound]..<split.ends[columns.upperBound - 1]])
                 let (c1, c2) = ReexportResolver.contentHash(content)
-                entry.removeAll(keepingCapacity: true)
-                var hashes = (c1.littleEndian, c2.littleEndian)
-                withUnsafeBytes(of: &hashes) { entry.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
-                func add(_ field: UnsafeBufferPointer<UInt8>) {
-                    var length = UInt16(truncatingIfNeeded: field.count).littleEndian
-                    withUnsafeBytes(of: &length) { entry.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
-                    entry.append(contentsOf: field)
-                }
                 guard id.count <= Int(UInt16.max), source.count <= Int(UInt16.max), date.count <= Int(UInt16.max) else {
                     throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): id, source or export date over 64 KB")
                 }
-                add(id); add(source); add(date)
-                try entry.withUnsafeBufferPointer {
+                // The entry: both content hashes, then id, source and export date, each after its length.
+                let size = 16 + 6 + id.count + source.count + date.count
+                if entry.count < size { entry = [UInt8](repeating: 0, count: max(size, 2 * entry.count, 256)) }
+                try entry.withUnsafeMutableBytes { out in
+                    out.storeBytes(of: c1.littleEndian, toByteOffset: 0, as: UInt64.self)
+                    out.storeBytes(of: c2.littleEndian, toByteOffset: 8, as: UInt64.self)
+                    var at = 16
+                    func put(_ field: UnsafeBufferPointer<UInt8>) {
+                        out.storeBytes(of: UInt16(truncatingIfNeeded: field.count).littleEndian, toByteOffset: at, as: UInt16.self)
+                        if let from = field.baseAddress {
+                            ByteText.copy(from, to: out.baseAddress!.assumingMemoryBound(to: UInt8.self) + at + 2, count: field.count)
+                        }
+                        at += 2 + field.count
+                    }
+                    put(id); put(source); put(date)
                     try buckets[Int((h >> 33) % UInt64(count))].append(seq: ReexportResolver.position(input: input, offset: offset),
-                                                                       input: record.count, row: $0)
+                                                                       input: record.count,
+                                                                       row: UnsafeBufferPointer(start: out.baseAddress!.assumingMemoryBound(to: UInt8.self), count: size))
                 }
             }
             var info = stat()
