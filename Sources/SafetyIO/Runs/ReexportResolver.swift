@@ -206,7 +206,7 @@ struct ReexportResolver {
                     }
                     return
                 }
-                let content = UnsafeBufferPointer(rebasing: record[split.starts[columns.lowerBound]..<split.ends[columns.upperBound - 1]])
+                let content = UnsafeBufferPointer(rebasing: record[split.start(columns.lowerBound)..<split.end(columns.upperBound - 1)])
                 let (c1, c2) = ReexportResolver.contentHash(content)
                 guard id.count <= Int(UInt16.max), source.count <= Int(UInt16.max), date.count <= Int(UInt16.max) else {
                     throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): id, source or export date over 64 KB")
