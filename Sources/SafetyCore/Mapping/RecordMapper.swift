@@ -68,6 +68,25 @@ public struct TextRecordWriter {
         spans[2 * key + 1] = Int32(block.count - textStart)
     }
 
+    /// Appends bytes to the record begun last without giving them to a key; returns where they
+    /// start, for `span`. (A decoder keeps a whole row at once, then names each key's part of it.)
+    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        if block.count + bytes.count > block.capacity { moveRecord(adding: bytes.count) }
+        let offset = block.count
+        if let source = bytes.baseAddress, !bytes.isEmpty {
+            (block.base + offset).copyMemory(from: source, byteCount: bytes.count)
+        }
+        block.count = offset + bytes.count
+        return offset - textStart
+    }
+
+    /// Key `key`'s text is the appended bytes `start..<end` (positions `append` gave).
+    public mutating func span(_ key: Int, _ start: Int, _ end: Int) {
+        let spans = (block.base + self.start).assumingMemoryBound(to: Int32.self)
+        spans[2 * key] = Int32(start)
+        spans[2 * key + 1] = Int32(end)
+    }
+
     /// Moves the record begun last (its span table and texts so far) to a new block with room
     /// for `extra` more bytes; the records before it stay where they are.
     private mutating func moveRecord(adding extra: Int) {

@@ -243,15 +243,18 @@ public final class CSVRecordDecoder: RecordDecoder {
     private func textRecord(_ row: CSVRow, position: SourcePosition) -> DecodedItem {
         let keys = columnOfKey.count
         return row.bytes.withUnsafeBufferPointer { all -> DecodedItem in
+            // The row's bytes in one copy (every cell, mapped or not); each key names its cell.
             texts.begin(keys: keys, bytes: all.count)
+            let base = texts.append(all)
             let hasNUL = all.baseAddress.map { memchr($0, 0, all.count) != nil } ?? false
             for (k, column) in columnOfKey.enumerated() {
                 guard let column else { continue }
                 guard column < row.count else {  // an empty cell
-                    texts.set(k, UnsafeBufferPointer(start: nil, count: 0))
+                    texts.span(k, base, base)
                     continue
                 }
-                let field = UnsafeBufferPointer(rebasing: all[(column == 0 ? 0 : row.ends[column - 1])..<row.ends[column]])
+                let start = column == 0 ? 0 : row.ends[column - 1], end = row.ends[column]
+                let field = UnsafeBufferPointer(rebasing: all[start..<end])
                 var invalid: Int?
                 if hasNUL, let nul = field.firstIndex(of: 0) {
                     invalid = nul
@@ -263,7 +266,7 @@ public final class CSVRecordDecoder: RecordDecoder {
                     return .rejection(Rejection(position: position, field: sourceKeys[k], value: "",
                                                 reason: .invalidText(byteOffset: row.byteOffset + offset)))
                 }
-                texts.set(k, field)
+                texts.span(k, base + start, base + end)
             }
             return .textRecord(texts.finish(position: position, trims: true))
         }
