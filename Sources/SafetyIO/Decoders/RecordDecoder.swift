@@ -46,6 +46,7 @@ public final class CSVRecordDecoder: RecordDecoder {
     private var columnOfKey: [Int?] = []
     private let transcoder: FieldTranscoder?
     private var padsShortRows = false
+    private var itemsPerChunk = 16
     /// Where UTF-8 rows' cells are kept as bytes until they are mapped.
     private var texts = TextRecordWriter()
 
@@ -65,6 +66,8 @@ public final class CSVRecordDecoder: RecordDecoder {
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
         var items: [DecodedItem] = []
+        items.reserveCapacity(itemsPerChunk)  // as many as the last chunk gave: no regrowing
+        defer { itemsPerChunk = max(16, items.count) }
         var failure: Error?
         do {
             // Each row is handled as it ends, so the reader reuses its buffers; after a failure
