@@ -57,15 +57,8 @@ public struct TextRecordWriter {
 
     /// Key `key`'s text; a later text for the same key replaces it.
     public mutating func set(_ key: Int, _ text: UnsafeBufferPointer<UInt8>) {
-        if block.count + text.count > block.capacity { moveRecord(adding: text.count) }
-        let offset = block.count
-        if let source = text.baseAddress, !text.isEmpty {
-            ByteText.copy(source, to: (block.base + offset).assumingMemoryBound(to: UInt8.self), count: text.count)
-        }
-        block.count = offset + text.count
-        let spans = (block.base + start).assumingMemoryBound(to: Int32.self)
-        spans[2 * key] = Int32(offset - textStart)
-        spans[2 * key + 1] = Int32(block.count - textStart)
+        let at = append(text)
+        span(key, at, at + text.count)
     }
 
     /// Appends bytes to the record begun last without giving them to a key; returns where they
@@ -74,7 +67,7 @@ public struct TextRecordWriter {
         if block.count + bytes.count > block.capacity { moveRecord(adding: bytes.count) }
         let offset = block.count
         if let source = bytes.baseAddress, !bytes.isEmpty {
-            (block.base + offset).copyMemory(from: source, byteCount: bytes.count)
+            ByteText.copy(source, to: (block.base + offset).assumingMemoryBound(to: UInt8.self), count: bytes.count)
         }
         block.count = offset + bytes.count
         return offset - textStart

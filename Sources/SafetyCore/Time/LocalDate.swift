@@ -72,10 +72,13 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// The bytes of `description`, valid inside `body` only.
-    public func withISOBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    @inlinable public func withISOBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        // The parts are in range (1...9999, 1...12, 1...31): unsigned digits, no overflow checks.
+        let (y, m, d) = (UInt(truncatingIfNeeded: year), UInt(truncatingIfNeeded: month), UInt(truncatingIfNeeded: day))
+        @inline(__always) func digit(_ x: UInt) -> UInt8 { UInt8(truncatingIfNeeded: 48 &+ x) }
         let digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
-            UInt8(48 + year / 1000 % 10), UInt8(48 + year / 100 % 10), UInt8(48 + year / 10 % 10), UInt8(48 + year % 10), 45,
-            UInt8(48 + month / 10), UInt8(48 + month % 10), 45, UInt8(48 + day / 10), UInt8(48 + day % 10))
+            digit(y / 1000 % 10), digit(y / 100 % 10), digit(y / 10 % 10), digit(y % 10), 45,
+            digit(m / 10), digit(m % 10), 45, digit(d / 10), digit(d % 10))
         return withUnsafeBytes(of: digits) { body($0.bindMemory(to: UInt8.self)) }
     }
 

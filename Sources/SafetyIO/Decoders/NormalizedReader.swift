@@ -140,7 +140,7 @@ extension NormalizedReader {
     /// A hazard row as the ingest writes it, read from its bytes without a field reader: the
     /// columns in schema order, ISO dates, no surrounding spaces, a known level and `true`/`false`.
     /// Nil for any other shape, which the general path then reads (and rejects, if it must).
-    /// The source, region and sector given must be clean (`ByteInterner`'s `clean`).
+    /// The source, region and sector given must be clean (`ByteInterner.isClean`).
     static func fastHazard(_ split: CSVFieldSplitter, _ record: UnsafeBufferPointer<UInt8>, source: String, region: String,
                            sector: String, position: SourcePosition) -> HazardRecord? {
         // id source export_date found_date region sector enterprise level rectified_date deadline listed listing_batch …
@@ -150,13 +150,12 @@ extension NormalizedReader {
             guard case .success(let day)? = DateText.fastISO(raw) else { return nil }
             return .some(day)
         }
-        func clean(_ text: String) -> Bool { !text.isEmpty && TextCleaning.trimmed(text).utf8.count == text.utf8.count }
         func text(_ field: Int) -> String? {
             let raw = split.raw(field, in: record)
             let value = split.string(field, in: record)
             // Unquoted, with end bytes that cannot be spaces: clean without a look at the text.
             if let first = raw.first, let last = raw.last, first != 0x22, !TextCleaning.mayNeedTrimming(first: first, last: last) { return value }
-            return clean(value) ? value : nil
+            return ByteInterner.isClean(value) ? value : nil
         }
         guard let id = text(0), let exported = date(2) ?? nil, let found = date(3) ?? nil,
               let enterprise = text(6), let rectified = date(8), let deadline = date(9) else { return nil }
@@ -187,7 +186,7 @@ struct ByteInterner {
     private var keys: [[UInt8]] = []
     private var hashes: [UInt64] = []
     private(set) var texts: [String] = []
-    /// Per text: not empty and nothing to trim (`TextCleaning.trimmed` leaves it as it is).
+    /// Per text: `isClean`.
     private var cleanTexts: [Bool] = []
 
     /// The text's number, the text, and whether it is clean (judged once per distinct text).
@@ -205,7 +204,7 @@ struct ByteInterner {
         hashes.append(h)
         let text = String(decoding: raw.first == 0x22 ? CSVFieldSplitter.value(raw) : Array(raw), as: UTF8.self)
         texts.append(text)
-        cleanTexts.append(!text.isEmpty && TextCleaning.trimmed(text).utf8.count == text.utf8.count)
+        cleanTexts.append(ByteInterner.isClean(text))
         slots[slot] = Int32(id)
         if texts.count * 2 > slots.count { rehash() }
         return (id, texts[id], cleanTexts[id])
@@ -233,10 +232,13 @@ struct ByteInterner {
         keys.append(Array(raw))
         hashes.append(h)
         texts.append(text)
-        cleanTexts.append(!text.isEmpty && TextCleaning.trimmed(text).utf8.count == text.utf8.count)
+        cleanTexts.append(ByteInterner.isClean(text))
         slots[slot] = Int32(texts.count - 1)
         if texts.count * 2 > slots.count { rehash() }
     }
+
+    /// Not empty, and nothing `TextCleaning.trimmed` would take off.
+    static func isClean(_ text: String) -> Bool { !text.isEmpty && TextCleaning.trimmed(text).utf8.count == text.utf8.count }
 
     /// FNV-1a over eight bytes a step (then the rest byte by byte), mixed at the end.
     private static func hash(_ raw: UnsafeBufferPointer<UInt8>) -> UInt64 {

@@ -232,11 +232,7 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                     }
                 }
             }
-            if textStart == 0 {
-                textBuffer.removeAll(keepingCapacity: true)
-            } else if textBuffer.count > textStart {
-                textBuffer.removeLast(textBuffer.count - textStart)
-            }
+            textBuffer.removeLast(textBuffer.count - textStart)
             if stack.count - 1 == depth {
                 recordDepth = nil
                 let position = SourcePosition(file: file, member: member, line: recordLine, record: recordNumber)

@@ -239,8 +239,8 @@ struct CSVFieldSplitter {
     private(set) var count = 0
 
     /// Where field `i`'s raw bytes start and end.
-    func start(_ field: Int) -> Int { bounds.pointer[2 * field] }
-    func end(_ field: Int) -> Int { bounds.pointer[2 * field + 1] }
+    @inline(__always) func start(_ field: Int) -> Int { bounds.pointer[2 * field] }
+    @inline(__always) func end(_ field: Int) -> Int { bounds.pointer[2 * field + 1] }
 
     /// Splits `record`, stopping after the first `fields` fields when it has more.
     mutating func split(_ record: UnsafeBufferPointer<UInt8>, fields: Int = Int.max) {
@@ -314,7 +314,7 @@ struct CSVFieldSplitter {
         return out
     }
 
-    func raw(_ field: Int, in record: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    @inline(__always) func raw(_ field: Int, in record: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: record[start(field)..<end(field)])
     }
 

@@ -191,17 +191,14 @@ public struct CSVLineSink: RowSink {
 
     /// True when the field holds a comma, quote, LF or CR; eight bytes a step.
     @inline(__always) static func needsQuotes(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
-        @inline(__always) func hasZeroByte(_ x: UInt64) -> Bool {
-            (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
-        }
         let n = field.count
         var i = 0
         if let base = field.baseAddress {
             let raw = UnsafeRawPointer(base)
             while i + 8 <= n {
                 let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if hasZeroByte(w ^ 0x2C2C_2C2C_2C2C_2C2C) || hasZeroByte(w ^ 0x2222_2222_2222_2222)
-                    || hasZeroByte(w ^ 0x0A0A_0A0A_0A0A_0A0A) || hasZeroByte(w ^ 0x0D0D_0D0D_0D0D_0D0D) { return true }
+                if CSVFieldSplitter.bytes(0x2C, in: w) | CSVFieldSplitter.bytes(0x22, in: w)
+                    | CSVFieldSplitter.bytes(0x0A, in: w) | CSVFieldSplitter.bytes(0x0D, in: w) != 0 { return true }
                 i += 8
             }
         }
@@ -234,17 +231,7 @@ public struct CSVLineSink: RowSink {
 
     public mutating func date(_ value: LocalDate?) {
         separate()
-        guard let d = value else { return }
-        // A date's parts are in range (1...9999, 1...12, 1...31): unsigned digits, no overflow checks.
-        let (y, m, day) = (UInt(truncatingIfNeeded: d.year), UInt(truncatingIfNeeded: d.month), UInt(truncatingIfNeeded: d.day))
-        @inline(__always) func digit(_ x: UInt) -> UInt8 { UInt8(truncatingIfNeeded: 48 &+ x) }
-        reserve(10)
-        let out = base + count
-        out[0] = digit(y / 1000 % 10); out[1] = digit(y / 100 % 10)
-        out[2] = digit(y / 10 % 10); out[3] = digit(y % 10); out[4] = 45
-        out[5] = digit(m / 10); out[6] = digit(m % 10); out[7] = 45
-        out[8] = digit(day / 10); out[9] = digit(day % 10)
-        count += 10
+        value?.withISOBytes { append($0.baseAddress!, $0.count) }
     }
 
     /// Goes on with a line begun elsewhere: the next value is preceded by a comma.
