@@ -141,14 +141,14 @@ private final class PartCollector: XMLEventHandler {
     let element: String
     var found: [[String: String]] = []
     init(element: String) { self.element = element }
-    func startElement(_ start: XMLElementStart) {
+    override func startElement(_ start: XMLElementStart) {
         guard start.name.local == element else { return }
         var map: [String: String] = [:]
         for (key, value) in start.attributes { map[key.local] = value }
         found.append(map)
     }
-    func endElement() {}
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {}
+    override func endElement() {}
+    override func characters(_ bytes: UnsafeBufferPointer<UInt8>) {}
 }
 
 /// `<si>` items: the text of their `<t>` runs, phonetic (`<rPh>`) runs left out.
@@ -162,7 +162,7 @@ private final class SharedStringsHandler: XMLEventHandler {
     weak var parser: XMLEventParser?
     init(limit: Int) { self.limit = limit }
 
-    func startElement(_ element: XMLElementStart) {
+    override func startElement(_ element: XMLElementStart) {
         let name = element.name
         stack.append(name.local)
         switch name.local {
@@ -172,7 +172,7 @@ private final class SharedStringsHandler: XMLEventHandler {
         default: break
         }
     }
-    func endElement() {
+    override func endElement() {
         switch stack.removeLast() {
         case "si": strings.append(String(decoding: current, as: UTF8.self))
         case "t": inText = false
@@ -180,7 +180,7 @@ private final class SharedStringsHandler: XMLEventHandler {
         default: break
         }
     }
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+    override func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard inText, !inPhonetic else { return }
         total += bytes.count
         if total > limit, let parser {
@@ -196,7 +196,7 @@ private final class StylesHandler: XMLEventHandler {
     var cellFormats: [Int] = []
     var customFormats: [Int: String] = [:]
     var stack: [String] = []
-    func startElement(_ element: XMLElementStart) {
+    override func startElement(_ element: XMLElementStart) {
         let name = element.name, attributes = element.attributes
         func attribute(_ key: String) -> String? { attributes.first { $0.0.local == key }?.1 }
         if name.local == "numFmt", let id = attribute("numFmtId").flatMap({ Int($0) }) {
@@ -206,8 +206,8 @@ private final class StylesHandler: XMLEventHandler {
         }
         stack.append(name.local)
     }
-    func endElement() { stack.removeLast() }
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {}
+    override func endElement() { stack.removeLast() }
+    override func characters(_ bytes: UnsafeBufferPointer<UInt8>) {}
 }
 
 /// Rows of `<sheetData>`: cells placed by their reference, gaps left empty.
@@ -236,7 +236,7 @@ private final class SheetHandler: XMLEventHandler {
         parser.fail(.corruptArchive(file: parser.file, byteOffset: 0, reason: "\(parser.member ?? ""): row \(rowNumber): \(reason)"))
     }
 
-    func startElement(_ element: XMLElementStart) {
+    override func startElement(_ element: XMLElementStart) {
         let name = element.name
         depth.append(name.local)
         let attributes = name.local == "row" || name.local == "c" ? element.attributes : []
@@ -267,7 +267,7 @@ private final class SheetHandler: XMLEventHandler {
         }
     }
 
-    func endElement() {
+    override func endElement() {
         switch depth.removeLast() {
         case "v", "t": capturing = false
         case "is": inInline = false
@@ -301,7 +301,7 @@ private final class SheetHandler: XMLEventHandler {
         }
     }
 
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+    override func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard capturing else { return }
         rowBytes += bytes.count
         if rowBytes > maxRowBytes, let parser {

@@ -7,10 +7,14 @@ import Glibc
 /// element also carries the parser's small number for its name (`XMLEventParser.id(of:)`), so a
 /// consumer that numbered the names it looks for compares integers, and strings are made only
 /// when it asks for them.
-protocol XMLEventHandler: AnyObject {
-    func startElement(_ element: XMLElementStart)
-    func endElement()
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>)
+///
+/// A class to override, not a protocol: the parser reaches its handler through a borrowed
+/// reference and a class method (an existential called from the C callbacks was retained and
+/// released around every event: 6% of an XML ingest's cycles).
+class XMLEventHandler {
+    func startElement(_ element: XMLElementStart) {}
+    func endElement() {}
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {}
 }
 
 struct XMLName: Hashable { var uri: String; var local: String }
@@ -19,6 +23,8 @@ struct XMLName: Hashable { var uri: String; var local: String }
 struct XMLElementStart {
     /// The name's number; -1 for a name the parser has not numbered (past `XMLEventParser.maxNames`).
     let id: Int
+    /// The line the start tag ends on.
+    let line: Int
     fileprivate unowned(unsafe) let parser: XMLEventParser
     fileprivate let local: UnsafePointer<xmlChar>
     fileprivate let uri: UnsafePointer<xmlChar>?
@@ -53,7 +59,7 @@ final class XMLEventParser {
     let file: String
     let member: String?
     /// Unowned: the handler owns the parser or outlives it (both live for one parse).
-    private unowned(unsafe) let handler: XMLEventHandler
+    private let handler: Unmanaged<XMLEventHandler>
     private(set) var failure: IngestFailure?
     /// `failure != nil`, read on every callback without copying the failure.
     private var failed = false
@@ -64,7 +70,7 @@ final class XMLEventParser {
     init(file: String, member: String?, handler: XMLEventHandler) throws {
         self.file = file
         self.member = member
-        self.handler = handler
+        self.handler = .passUnretained(handler)
         slots.initialize(repeating: Slot(), count: XMLEventParser.slotCount)
         var sax = xmlSAXHandler()
         sax.initialized = XML_SAX2_MAGIC
@@ -78,8 +84,9 @@ final class XMLEventParser {
                     parser.fail(.tooDeep(file: parser.file, member: parser.member, line: parser.currentLine, limit: XMLEventParser.maxDepth))
                     return
                 }
-                parser.handler.startElement(XMLElementStart(id: parser.number(uri: uri, local: localname), parser: parser, local: localname,
-                                                            uri: uri, rawAttributes: attributes, attributeCount: Int(attributeCount)))
+                let element = XMLElementStart(id: parser.number(uri: uri, local: localname), line: parser.currentLine, parser: parser,
+                                              local: localname, uri: uri, rawAttributes: attributes, attributeCount: Int(attributeCount))
+                parser.handler._withUnsafeGuaranteedRef { $0.startElement(element) }
             }
         }
         sax.endElementNs = { ctx, _, _, _ in
@@ -87,14 +94,14 @@ final class XMLEventParser {
             Unmanaged<XMLEventParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef { parser in
                 guard !parser.failed else { return }
                 parser.depth -= 1
-                parser.handler.endElement()
+                parser.handler._withUnsafeGuaranteedRef { $0.endElement() }
             }
         }
         sax.characters = { ctx, chars, length in
             guard let ctx, let chars else { return }
             Unmanaged<XMLEventParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef { parser in
                 guard !parser.failed else { return }
-                parser.handler.characters(UnsafeBufferPointer(start: chars, count: Int(length)))
+                parser.handler._withUnsafeGuaranteedRef { $0.characters(UnsafeBufferPointer(start: chars, count: Int(length))) }
             }
         }
         sax.cdataBlock = sax.characters

@@ -8,11 +8,14 @@ import SafetyCore
 /// stay on. Not well-formed input fails with the first error's line and column, a root element
 /// other than the mapping's fails naming both, and the caller publishes nothing from either.
 /// A record whose text exceeds `maxTextBytes` is rejected on its own; reading goes on.
-public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
+public final class XMLRecordDecoder: RecordDecoder {
     typealias Name = XMLName
     private var parser: XMLEventParser?
-    /// Everything a callback changes, in one value: one exclusive access per callback.
-    private var state: State
+    private let events: Events
+    private var state: State {
+        get { events.state }
+        _modify { yield &events.state }
+    }
     private var sawBytes = false
 
     public init(layout: DepartmentMapping.XMLLayout, sourceKeys: [String], file: String, member: String?,
@@ -46,9 +49,9 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         guard let root = recordNames.first else {
             throw IngestFailure.configuration(file: file, problems: ["xml: record names no element"])
         }
-        state = State(file: file, member: member, rootName: root, maxTextBytes: maxTextBytes)
+        events = Events(state: State(file: file, member: member, rootName: root, maxTextBytes: maxTextBytes))
         // The parser numbers the mapping's names before it reads a byte.
-        let parser = try XMLEventParser(file: file, member: member, handler: self)
+        let parser = try XMLEventParser(file: file, member: member, handler: events)
         state.recordPath = recordNames.map { parser.id(of: $0) }
         for (index, key) in keyNames.enumerated() {
             guard sourceKeys[index].hasPrefix("/") else {
@@ -69,16 +72,25 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         }
         state.documentValues = Array(repeating: nil, count: state.keyEnds.count)
         state.numberChildren()
+        events.parser = parser
         self.parser = parser
     }
 
-    func startElement(_ element: XMLElementStart) {
-        if let problem = state.start(element, line: parser?.currentLine ?? 0) { parser?.fail(problem) }
+    /// The parser's events go to the state; one exclusive access per event.
+    private final class Events: XMLEventHandler {
+        var state: State
+        var parser: XMLEventParser?
+        init(state: State) { self.state = state }
+        deinit { state.deallocate() }
+
+        override func startElement(_ element: XMLElementStart) {
+            if let problem = state.start(element) { parser?.fail(problem) }
+        }
+
+        override func characters(_ bytes: UnsafeBufferPointer<UInt8>) { state.characters(bytes) }
+
+        override func endElement() { state.end() }
     }
-
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) { state.characters(bytes) }
-
-    func endElement() { state.end() }
 
     struct State {
         let file: String
@@ -103,33 +115,36 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         var outsideBytes: [UInt8] = []
         /// For a child of the record element, by its name's number: the keys that take its text
         /// (most mapped paths are one step); nil when an attribute of a child is mapped.
-        var childMasks: [UInt64]?
+        var childMasks: UnsafeMutablePointer<UInt64>?
 
         mutating func numberChildren() {
-            var masks = [UInt64](repeating: 0, count: XMLEventParser.maxNames)
+            let masks = UnsafeMutablePointer<UInt64>.allocate(capacity: XMLEventParser.maxNames)
+            masks.initialize(repeating: 0, count: XMLEventParser.maxNames)
             var start = 0
             for index in keyEnds.indices {
                 defer { start = keyEnds[index] }
                 guard keyEnds[index] - start == 1 else { continue }
-                guard keyAttributes[index] == nil else { childMasks = nil; return }
+                guard keyAttributes[index] == nil else { masks.deallocate(); return }
                 masks[keyPaths[start]] |= 1 << UInt64(index)
             }
             childMasks = masks
         }
-        /// The open elements, by name number.
-        var stack: [Int] = []
+
+        /// One open element: its name's number and, below the record, which keys take its text
+        /// (bit i: key i) and where its text starts. The texts of the open elements below the
+        /// record are a stack: an element's text is `textBuffer[textStart...]` while it is the
+        /// innermost (a child's text is taken off the end when the child ends, so its parent's
+        /// text continues unbroken).
+        struct Frame { var id: Int; var mask: UInt64; var textStart: Int }
+        /// The open elements, `depth` of them (the parser refuses more than `maxDepth`).
+        let frames = UnsafeMutablePointer<Frame>.allocate(capacity: XMLEventParser.maxDepth + 1)
+        var depth = 0
         var recordDepth: Int?
         /// The record's values known as strings (attributes; values outside the record).
         var values: [String?] = []
         /// Where the record's texts are kept (`RawTextRecord`).
         var texts = TextRecordWriter()
-        /// Per open element below the record: which keys take its text (bit i: key i).
-        var textMasks: [UInt64] = []
-        /// The texts of the open elements below the record, as a stack: an element's text is
-        /// `textBuffer[textStarts[its level]...]` while it is the innermost (a child's text is
-        /// taken off the end when the child ends, so its parent's text continues unbroken).
         var textBuffer: [UInt8] = []
-        var textStarts: [Int] = []
         var queue: [DecodedItem] = []
         var recordNumber = 0
         var recordLine = 0
@@ -139,20 +154,33 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             self.file = file; self.member = member; self.rootName = rootName; self.maxTextBytes = maxTextBytes
         }
 
-        mutating func start(_ element: XMLElementStart, line: @autoclosure () -> Int) -> IngestFailure? {
-            if stack.isEmpty, element.id != recordPath[0] || element.id < 0 {
+        func deallocate() {
+            frames.deallocate()
+            childMasks?.deallocate()
+        }
+
+        /// The open elements are exactly `path`.
+        func isOpen(_ path: [Int]) -> Bool {
+            guard depth == path.count else { return false }
+            for index in 0..<depth where frames[index].id != path[index] { return false }
+            return true
+        }
+
+        mutating func start(_ element: XMLElementStart) -> IngestFailure? {
+            if depth == 0, element.id != recordPath[0] || element.id < 0 {
                 return .unexpectedRoot(file: file, member: member, found: XMLRecordDecoder.display(element.name),
                                        expected: XMLRecordDecoder.display(rootName))
             }
-            stack.append(element.id)
+            frames[depth] = Frame(id: element.id, mask: 0, textStart: textBuffer.count)
+            depth += 1
             if !outside.isEmpty, recordDepth == nil { readOutside(element) }
             let level: Int
-            if let depth = recordDepth {
-                level = stack.count - depth - 1
-            } else if stack.count == recordPath.count && stack == recordPath {
-                recordDepth = stack.count - 1
+            if let recordDepth {
+                level = depth - recordDepth - 1
+            } else if isOpen(recordPath) {
+                recordDepth = depth - 1
                 recordNumber += 1
-                recordLine = line()
+                recordLine = element.line
                 recordTooLarge = false
                 values = documentValues
                 texts.begin(keys: keyEnds.count)
@@ -164,14 +192,14 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
             if level == 1, element.id >= 0, let childMasks {
                 mask = childMasks[element.id]
             } else if element.id >= 0 {
-                let base = stack.count - level
+                let base = depth - level
                 var start = 0
                 for index in 0..<keyEnds.count {
                     let end = keyEnds[index]
                     defer { start = end }
                     guard end - start == level, outsideMask & (1 << UInt64(index)) == 0 else { continue }
                     var offset = 0
-                    while offset < level && keyPaths[start + offset] == stack[base + offset] { offset += 1 }
+                    while offset < level && keyPaths[start + offset] == frames[base + offset].id { offset += 1 }
                     guard offset == level else { continue }
                     if let attribute = keyAttributes[index] {
                         if let value = element.attributes.first(where: { $0.0 == attribute })?.1 { values[index] = value }
@@ -180,18 +208,17 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                     }
                 }
             }
-            textMasks.append(mask)
-            textStarts.append(textBuffer.count)
+            frames[depth - 1].mask = mask
             return nil
         }
 
         /// An element outside the records that an absolute path names: its attribute now, its text at its end.
         mutating func readOutside(_ element: XMLElementStart) {
-            for key in outside where key.elements == stack {
+            for key in outside where isOpen(key.elements) {
                 if let attribute = key.attribute {
                     documentValues[key.slot] = element.attributes.first(where: { $0.0 == attribute })?.1
                 } else if outsideText == nil {
-                    outsideText = (key.slot, stack.count)
+                    outsideText = (key.slot, depth)
                     outsideBytes.removeAll(keepingCapacity: true)
                 }
             }
@@ -202,8 +229,10 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
                 if outsideBytes.count + bytes.count <= maxTextBytes { outsideBytes.append(contentsOf: bytes) }
                 return
             }
-            guard recordDepth != nil, let mask = textMasks.last, mask != 0, !recordTooLarge, let start = textStarts.last else { return }
-            if textBuffer.count - start + bytes.count > maxTextBytes {
+            guard recordDepth != nil, depth > 0, !recordTooLarge else { return }
+            let frame = frames[depth - 1]
+            guard frame.mask != 0 else { return }
+            if textBuffer.count - frame.textStart + bytes.count > maxTextBytes {
                 // The record is rejected at its end; its texts are not kept, so memory stays bounded.
                 recordTooLarge = true
                 return
@@ -212,29 +241,29 @@ public final class XMLRecordDecoder: RecordDecoder, XMLEventHandler {
         }
 
         mutating func end() {
-            guard !stack.isEmpty else { return }  // the root was refused
-            defer { stack.removeLast() }
-            if let text = outsideText, text.depth == stack.count {
+            guard depth > 0 else { return }  // the root was refused
+            defer { depth -= 1 }
+            if let text = outsideText, text.depth == depth {
                 documentValues[text.slot] = String(decoding: outsideBytes, as: UTF8.self)
                 outsideText = nil
             }
-            guard let depth = recordDepth else { return }
-            let mask = textMasks.removeLast()
-            let textStart = textStarts.removeLast()  // a child's text was taken off at its end: never past the buffer
-            if mask != 0 && !recordTooLarge {
+            guard let recordDepth else { return }
+            let frame = frames[depth - 1]
+            if frame.mask != 0 && !recordTooLarge {
                 // The text as bytes: the string is made where the record is mapped.
                 textBuffer.withUnsafeBufferPointer { buffer in
-                    let text = UnsafeBufferPointer(rebasing: buffer[textStart...])
-                    var bits = mask
+                    let text = UnsafeBufferPointer(rebasing: buffer[frame.textStart...])
+                    var bits = frame.mask
                     while bits != 0 {
                         texts.set(bits.trailingZeroBitCount, text)
                         bits &= bits - 1
                     }
                 }
             }
-            textBuffer.removeLast(textBuffer.count - textStart)
-            if stack.count - 1 == depth {
-                recordDepth = nil
+            // A child's text was taken off at its end: never past the buffer.
+            textBuffer.removeLast(textBuffer.count - frame.textStart)
+            if depth - 1 == recordDepth {
+                self.recordDepth = nil
                 let position = SourcePosition(file: file, member: member, line: recordLine, record: recordNumber)
                 if recordTooLarge {
                     queue.append(.rejection(Rejection(position: position, field: "", value: "", reason: .recordTooLarge(limitBytes: maxTextBytes))))

@@ -135,7 +135,7 @@ public enum ExportDescription {
             var order: [[XMLName]] = []
             var samples: [[XMLName]: [String]] = [:]
             var text: [UInt8] = []
-            func startElement(_ element: XMLElementStart) {
+            override func startElement(_ element: XMLElementStart) {
                 stack.append(element.name)
                 if counts[stack] == nil { order.append(stack) }
                 counts[stack, default: 0] += 1
@@ -147,7 +147,7 @@ public enum ExportDescription {
                 }
                 text.removeAll(keepingCapacity: true)
             }
-            func endElement() {
+            override func endElement() {
                 let value = TextCleaning.trimmed(String(decoding: text, as: UTF8.self))
                 if !value.isEmpty, samples[stack, default: []].count < 3, !samples[stack, default: []].contains(value) {
                     samples[stack, default: []].append(value)
@@ -155,7 +155,7 @@ public enum ExportDescription {
                 text.removeAll(keepingCapacity: true)
                 stack.removeLast()
             }
-            func characters(_ bytes: UnsafeBufferPointer<UInt8>) { if text.count < 200 { text.append(contentsOf: bytes) } }
+            override func characters(_ bytes: UnsafeBufferPointer<UInt8>) { if text.count < 200 { text.append(contentsOf: bytes) } }
         }
         let census = Census()
         let parser = try XMLEventParser(file: file, member: nil, handler: census)
