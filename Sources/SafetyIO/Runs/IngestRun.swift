@@ -113,34 +113,41 @@ public struct IngestRun {
         if opened.isGzip, !ExportOpener.hasGzipName(fileName) {
             summary.notes.append("\(fileName): gzip data under a name without .gz; read decompressed")
         }
-        // Records are mapped on every core and committed here in input order (OrderedMapping).
-        let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate, identities: ids.enabled) { item, batch in
+        // Records are mapped on every core and committed in input order on a thread of their own
+        // (OrderedMapping): the commit counts into `committed`, which this thread leaves alone
+        // until the mapping has finished or stopped.
+        var committed = IngestSummary(file: fileName, department: mapping.department, kind: mapping.kind, mapping: rule.mapping)
+        let progress = progress
+        let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate, identities: ids.enabled,
+                                     bytesRead: { file.offset }) { item, batch in
             switch item {
             case .accepted(let identity, let position, let line):
-                summary.read += 1
-                if summary.read % 8192 == 0 { progress?(summary.read, file.offset) }
+                committed.read += 1
+                if committed.read % 8192 == 0 { progress?(committed.read, batch.bytesRead) }
                 switch ids.check(identity, at: position) {
                 case .first:
-                    summary.accepted += 1
+                    committed.accepted += 1
                     try batch.sink.withBytes { try records.write(bytes: UnsafeBufferPointer(rebasing: $0[line])) }
                 case .exactRepeat(let firstLine):
-                    summary.duplicates += 1
-                    summary.notes.append("\(position): exact repeat of line \(firstLine), kept once")
+                    committed.duplicates += 1
+                    committed.notes.append("\(position): exact repeat of line \(firstLine), kept once")
                 case .conflict(let firstLine):
-                    summary.rejected += 1
+                    committed.rejected += 1
                     try rejects.write(RejectsFile.line(Rejection(position: position, field: "id", value: identity?.id ?? "",
                                                                  reason: .conflictingDuplicate(otherLine: firstLine))))
                 }
             case .rejected(let rejection), .undecodable(let rejection):
-                summary.read += 1
-                if summary.read % 8192 == 0 { progress?(summary.read, file.offset) }
-                summary.rejected += 1
+                committed.read += 1
+                if committed.read % 8192 == 0 { progress?(committed.read, batch.bytesRead) }
+                committed.rejected += 1
                 try rejects.write(RejectsFile.line(rejection))
             case .skipped(let position, let note):
-                summary.skipped += 1
-                summary.notes.append("\(position): \(note)")
+                committed.skipped += 1
+                committed.notes.append("\(position): \(note)")
             }
         }
+        // Whatever ends the run, nothing is committed after it.
+        defer { ordered.stop() }
         let consume: (DecodedItem) throws -> Void = { try ordered.add($0) }
 
         let magic = try opened.peek(512)
@@ -215,6 +222,12 @@ public struct IngestRun {
         }
 
         try ordered.finish()
+        summary.read += committed.read
+        summary.accepted += committed.accepted
+        summary.rejected += committed.rejected
+        summary.skipped += committed.skipped
+        summary.duplicates += committed.duplicates
+        summary.notes += committed.notes
 
         // The first of each conflicting pair was written before its twin appeared: take it back out.
         var output = records

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import SafetyCore
 
 /// What mapping made of one decoded item, handed back in input order.
@@ -17,18 +18,25 @@ enum MappedItem {
 ///
 /// The decoder runs on the calling thread and hands items in; every `batchSize` items are mapped
 /// (typed, validated, looked up in the code lists, written as CSV bytes) as one task on a
-/// concurrent queue. `commit` then sees every item strictly in input order, on the calling
-/// thread, so counts, duplicate-id checks, rejects and notes are those of a sequential run. At most
-/// `window` batches are in flight, so memory stays bounded whatever the export's size.
-final class OrderedMapping {
+/// concurrent queue. `commit` then sees every item strictly in input order, one batch after
+/// another on a serial queue of its own (so the decoding thread does nothing but decode), so
+/// counts, duplicate-id checks, rejects and notes are those of a sequential run. At most `window`
+/// batches are in flight, so memory stays bounded whatever the export's size.
+///
+/// `commit` runs on that queue only: what it changes, the calling thread leaves alone until
+/// `finish` (or `stop`) returns. The first error it throws ends the committing; `add` and
+/// `finish` throw it.
+final class OrderedMapping: @unchecked Sendable {
     final class Batch: @unchecked Sendable {
         var items: [DecodedItem]
         var mapped: [MappedItem] = []
         /// The accepted records' CSV lines, end to end.
         var sink = CSVLineSink()
+        /// The export's bytes read when the batch was handed on (for progress).
+        let bytesRead: Int
         let done = DispatchGroup()
 
-        init(items: [DecodedItem]) { self.items = items }
+        init(items: [DecodedItem], bytesRead: Int) { self.items = items; self.bytesRead = bytesRead }
 
         func map(with mapper: RecordMapper, fileExportDate: LocalDate?, identities: Bool) {
             mapped.reserveCapacity(items.count)
@@ -65,53 +73,75 @@ final class OrderedMapping {
     private let fileExportDate: LocalDate?
     private let identities: Bool
     private let commit: (MappedItem, Batch) throws -> Void
+    private let bytesRead: () -> Int
     private let batchSize: Int
-    private let window: Int
     private let queue = DispatchQueue(label: "safety-ingest.mapping", attributes: .concurrent)
+    private let committer = DispatchQueue(label: "safety-ingest.commit")
+    /// Free places in the window: taken when a batch is handed on, given back when it is committed.
+    private let places: DispatchSemaphore
     private var pending: [DecodedItem] = []
-    private var inFlight: [Batch] = []
+    /// The first error `commit` threw, or a stop; guarded by `lock`.
+    private var failure: (any Error)?
+    private var stopped = false
+    private let lock = NSLock()
 
-    /// `identities`: make each accepted record's `DuplicateIDs.Identity`.
+    /// `identities`: make each accepted record's `DuplicateIDs.Identity`; `bytesRead`: the export's
+    /// bytes read so far, asked on the calling thread when a batch is handed on.
     init(mapper: RecordMapper, fileExportDate: LocalDate?, identities: Bool, batchSize: Int = 2048, window: Int = 4,
-         commit: @escaping (MappedItem, Batch) throws -> Void) {
+         bytesRead: @escaping () -> Int = { 0 }, commit: @escaping (MappedItem, Batch) throws -> Void) {
         self.mapper = mapper
         self.fileExportDate = fileExportDate
         self.identities = identities
         self.batchSize = batchSize
-        self.window = window
+        self.places = DispatchSemaphore(value: window)
+        self.bytesRead = bytesRead
         self.commit = commit
         pending.reserveCapacity(batchSize)
     }
 
     func add(_ item: DecodedItem) throws {
         pending.append(item)
-        if pending.count >= batchSize {
-            submit()
-            try drain(keeping: window)
-        }
+        if pending.count >= batchSize { try submit() }
     }
 
     /// Maps and commits everything added so far.
     func finish() throws {
-        submit()
-        try drain(keeping: 0)
+        try submit()
+        committer.sync {}
+        if let failure = state().failure { throw failure }
     }
 
-    private func submit() {
+    /// Commits nothing more and waits for the commit in progress: the calling thread may then
+    /// touch what `commit` changes (after a decoding error, say).
+    func stop() {
+        lock.lock(); stopped = true; lock.unlock()
+        committer.sync {}
+    }
+
+    private func state() -> (failure: (any Error)?, stopped: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        return (failure, stopped)
+    }
+
+    private func submit() throws {
+        if let failure = state().failure { throw failure }
         guard !pending.isEmpty else { return }
-        let batch = Batch(items: pending)
+        places.wait()
+        let batch = Batch(items: pending, bytesRead: bytesRead())
         pending = []
         pending.reserveCapacity(batchSize)
         let mapper = mapper, date = fileExportDate, identities = identities
         queue.async(group: batch.done) { batch.map(with: mapper, fileExportDate: date, identities: identities) }
-        inFlight.append(batch)
-    }
-
-    private func drain(keeping limit: Int) throws {
-        while inFlight.count > limit {
-            let batch = inFlight.removeFirst()
+        committer.async { [self] in
             batch.done.wait()
-            for item in batch.mapped { try commit(item, batch) }
+            defer { places.signal() }
+            let now = state()
+            guard now.failure == nil, !now.stopped else { return }
+            do {
+                for item in batch.mapped { try commit(item, batch) }
+            } catch {
+                lock.lock(); failure = failure ?? error; lock.unlock()
+            }
         }
     }
 }
