@@ -122,19 +122,26 @@ public struct RawTextRecord: Sendable {
         withView { view in RawRecord(position: position, values: (0..<keys).map { view.text($0) }, valuesTrimmed: trims) }
     }
 
-    /// The record as its mapper reads it; the view is valid inside `body` only.
+    /// The record as its mapper reads it; the view is valid inside `body` only. The view borrows
+    /// the record (a pointer, no copy): copying the record into it retained and released its
+    /// four references each time the mapper passed the view on.
     func withView<R>(_ body: (View) -> R) -> R {
-        withExtendedLifetime(block) {
-            body(View(record: self, spans: UnsafePointer((block.base + start).assumingMemoryBound(to: Int32.self)),
+        withUnsafePointer(to: self) { record in
+            body(View(record: record, spans: UnsafePointer((block.base + start).assumingMemoryBound(to: Int32.self)),
                       text: UnsafePointer((block.base + start + 8 * keys).assumingMemoryBound(to: UInt8.self))))
         }
     }
 
     /// The record's texts where they lie.
     struct View: SlotTexts {
-        let record: RawTextRecord
+        private let pointer: UnsafePointer<RawTextRecord>
         let spans: UnsafePointer<Int32>
         let text: UnsafePointer<UInt8>
+        var record: RawTextRecord { _read { yield pointer.pointee } }
+
+        init(record: UnsafePointer<RawTextRecord>, spans: UnsafePointer<Int32>, text: UnsafePointer<UInt8>) {
+            pointer = record; self.spans = spans; self.text = text
+        }
 
         var position: SourcePosition { record.position }
         var textsTrimmed: Bool { record.trims }
