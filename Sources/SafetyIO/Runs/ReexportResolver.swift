@@ -289,6 +289,11 @@ struct ReexportResolver {
             var info = stat()
             guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: file, reason: String(cString: strerror(errno))) }
             let size = Int(info.st_size)
+            if plain[input], existing.count == 1, shard == nil, head == nil, dataStart[input] > 0,
+               output.link(to: file, sourceFD: fd, sourcePrefix: dataStart[input]) {
+                // One input, nothing superseded: the output is the input, linked (header compared byte for byte).
+                continue
+            }
             if plain[input] {
                 // Byte ranges between the superseded rows, copied by the kernel.
                 var cursor = dataStart[input]

@@ -12,6 +12,8 @@ public final class AtomicFile {
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var finished = false
+    /// Bytes handed to the file so far (not counting `buffer`).
+    private var flushedBytes = 0
     /// Makes each temporary's name unique within the process (`.NAME.tmp-PID-N`).
     nonisolated(unsafe) private static var created = 0
 
@@ -62,6 +64,7 @@ public final class AtomicFile {
     }
 
     private func flush() throws {
+        flushedBytes += buffer.count
         var written = 0
         while written < buffer.count {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
@@ -89,6 +92,31 @@ public final class AtomicFile {
             if n == 0 { throw IngestFailure.unreadable(file: sourcePath, reason: "ends before byte \(range.upperBound)") }
             left -= n
         }
+    }
+
+    /// Makes the file a hard link to `source` instead of a copy of it, when what has been
+    /// written so far (still unflushed) is exactly the source's first `sourcePrefix` bytes (its
+    /// header, say) and the source holds
+    /// nothing else to add (the caller knows); false, and nothing changed, when it is not or
+    /// linking fails (another file system, say): the caller then copies. A copy of a large
+    /// normalised file costs the kernel as much time as the rest of the step; a link costs
+    /// nothing, and is as safe: every output is written to a new file and renamed, never in place.
+    func link(to source: String, sourceFD: Int32, sourcePrefix: Int) -> Bool {
+        guard fd >= 0, !buffer.isEmpty, flushedBytes == 0, sourcePrefix == buffer.count else { return false }
+        var start = [UInt8](repeating: 0, count: buffer.count)
+        let read = start.withUnsafeMutableBytes { pread(sourceFD, $0.baseAddress!, $0.count, 0) }
+        guard read == buffer.count, start == buffer else { return false }
+        guard Glibc.link(source, temporaryPath + ".link") == 0 else { return false }
+        let linked = open(temporaryPath + ".link", O_RDONLY | O_CLOEXEC)
+        guard linked >= 0, rename(temporaryPath + ".link", temporaryPath) == 0 else {
+            if linked >= 0 { close(linked) }
+            unlink(temporaryPath + ".link")
+            return false
+        }
+        close(fd)
+        fd = linked
+        buffer.removeAll(keepingCapacity: true)
+        return true
     }
 
     public func flushedTemporaryPath() throws -> String {
