@@ -57,15 +57,22 @@ public struct NormalizedReader {
 
     /// Like `forEachInterned`, for the records of one kind file that start in `range` (one of
     /// `shards`); ids are those of this call alone. A range after the first has no header.
-    public static func forEachInterned(_ kind: RecordKind, path: String, range: Range<Int>,
+    ///
+    /// `forCounting`: the records go to a counter (`CellCounter`), which reads neither a
+    /// hazard's id and enterprise nor any record's position: read the usual hazard row without
+    /// making those texts (they are checked as always; the record holds "" and line 0 for them).
+    public static func forEachInterned(_ kind: RecordKind, path: String, range: Range<Int>, forCounting: Bool = false,
                                        _ body: (NormalizedRecord, _ region: Int, _ sector: Int, _ source: Int) throws -> Void) throws {
         var interned = Interned()
-        try NormalizedReader(path: path).read(kind, path: path, range: range, interned: &interned, body)
+        try NormalizedReader(path: path).read(kind, path: path, range: range, forCounting: forCounting, interned: &interned, body)
     }
 
+    /// The position a record read for counting holds.
+    static let uncounted = SourcePosition(file: "", line: 0, record: 0)
+
     /// `fastPaths: false` reads every row through the general path (tests compare the two).
-    func read(_ kind: RecordKind, path: String, range: Range<Int> = 0..<Int.max, fastPaths: Bool = true, interned: inout Interned,
-              _ body: (NormalizedRecord, Int, Int, Int) throws -> Void) throws {
+    func read(_ kind: RecordKind, path: String, range: Range<Int> = 0..<Int.max, fastPaths: Bool = true, forCounting: Bool = false,
+              interned: inout Interned, _ body: (NormalizedRecord, Int, Int, Int) throws -> Void) throws {
         let expected = RecordSchema.fields(of: kind).map(\.name)
         let lengths = expected.map(\.utf8.count)
         let columns = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, $0) })
@@ -87,18 +94,22 @@ public struct NormalizedReader {
             let region = interned.region.intern(split.raw(regionColumn, in: record))
             let sector = sectorColumn < 0 ? (id: 0, text: "", clean: false) : interned.sector.intern(split.raw(sectorColumn, in: record))
             let source = interned.source.intern(split.raw(sourceColumn, in: record))
-            let file = interned.file.intern(split.raw(fileColumn, in: record)).text
-            let member = split.string(memberColumn, in: record)
-            let position = SourcePosition(file: file, member: member.isEmpty ? nil : member,
-                                          line: NormalizedReader.integer(split.raw(lineColumn, in: record)) ?? 0,
-                                          record: NormalizedReader.integer(split.raw(recordColumn, in: record)) ?? 0)
+            func position() -> SourcePosition {
+                let file = interned.file.intern(split.raw(fileColumn, in: record)).text
+                let member = split.string(memberColumn, in: record)
+                return SourcePosition(file: file, member: member.isEmpty ? nil : member,
+                                      line: NormalizedReader.integer(split.raw(lineColumn, in: record)) ?? 0,
+                                      record: NormalizedReader.integer(split.raw(recordColumn, in: record)) ?? 0)
+            }
             if fastPaths, kind == .hazard, source.clean, region.clean, sector.clean,
                let hazard = NormalizedReader.fastHazard(split, record, source: source.text, region: region.text, sector: sector.text,
-                                                        position: position) {
+                                                        position: forCounting ? NormalizedReader.uncounted : position(),
+                                                        texts: !forCounting) {
                 // The common shape, read straight from the bytes; anything else takes the general path.
                 try body(.hazard(hazard), region.id, sector.id, source.id)
                 return
             }
+            let position = position()
             let fields = split
             var fieldReader = FieldReader(position: position) { name in
                 // A scan of short ASCII names is cheaper than hashing one; names of another
@@ -141,8 +152,9 @@ extension NormalizedReader {
     /// columns in schema order, ISO dates, no surrounding spaces, a known level and `true`/`false`.
     /// Nil for any other shape, which the general path then reads (and rejects, if it must).
     /// The source, region and sector given must be clean (`ByteInterner.isClean`).
+    /// Without `texts`, the id and enterprise are checked the same way but not made ("").
     static func fastHazard(_ split: CSVFieldSplitter, _ record: UnsafeBufferPointer<UInt8>, source: String, region: String,
-                           sector: String, position: SourcePosition) -> HazardRecord? {
+                           sector: String, position: SourcePosition, texts: Bool = true) -> HazardRecord? {
         // id source export_date found_date region sector enterprise level rectified_date deadline listed listing_batch …
         func date(_ field: Int) -> LocalDate?? {
             let raw = split.raw(field, in: record)
@@ -150,15 +162,17 @@ extension NormalizedReader {
             guard case .success(let day)? = DateText.fastISO(raw) else { return nil }
             return .some(day)
         }
-        func text(_ field: Int) -> String? {
+        func text(_ field: Int, keep: Bool = true) -> String? {
             let raw = split.raw(field, in: record)
-            let value = split.string(field, in: record)
             // Unquoted, with end bytes that cannot be spaces: clean without a look at the text.
-            if let first = raw.first, let last = raw.last, first != 0x22, !TextCleaning.mayNeedTrimming(first: first, last: last) { return value }
-            return ByteInterner.isClean(value) ? value : nil
+            if let first = raw.first, let last = raw.last, first != 0x22, !TextCleaning.mayNeedTrimming(first: first, last: last) {
+                return keep ? split.string(field, in: record) : ""
+            }
+            let value = split.string(field, in: record)
+            return ByteInterner.isClean(value) ? (keep ? value : "") : nil
         }
-        guard let id = text(0), let exported = date(2) ?? nil, let found = date(3) ?? nil,
-              let enterprise = text(6), let rectified = date(8), let deadline = date(9) else { return nil }
+        guard let id = text(0, keep: texts), let exported = date(2) ?? nil, let found = date(3) ?? nil,
+              let enterprise = text(6, keep: texts), let rectified = date(8), let deadline = date(9) else { return nil }
         if let rectified, rectified < found { return nil }
         let levelBytes = split.raw(7, in: record), listedBytes = split.raw(10, in: record)
         let level: HazardLevel

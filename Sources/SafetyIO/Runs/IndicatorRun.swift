@@ -30,7 +30,7 @@ public struct IndicatorRun {
                     results.set(shard, Result {
                         var counter = CellCounter(periods: periods, sectorGroups: groups)
                         var n = 0
-                        try NormalizedReader.forEachInterned(kind, path: file, range: shards[shard]) { record, region, sector, source in
+                        try NormalizedReader.forEachInterned(kind, path: file, range: shards[shard], forCounting: true) { record, region, sector, source in
                             counter.add(record, regionID: region, sectorID: sector, sourceID: source)
                             n += 1
                         }
