@@ -222,6 +222,8 @@ public struct RecordMapper: Sendable {
         let categories: CodeList
         let exportDateSlot: Int?
         let units: [String: MoneyUnit]
+        /// The lists and units every record's field reader borrows (when no column gives units).
+        let lists: FieldLists
         /// The mapping's field names and what to do for each (one reference per field, so a
         /// lookup copies no rule).
         let names: [String]
@@ -250,6 +252,7 @@ public struct RecordMapper: Sendable {
             self.categories = categories
             self.exportDateSlot = exportDateSlot
             units = mapping.fields.compactMapValues(\.unit)
+            lists = FieldLists(regions: regions, sectors: sectors, categories: categories, units: units)
             // `source` and `export_date` come from the export, whatever the rules say.
             let fields = mapping.fields.sorted(by: { $0.key < $1.key }).filter { $0.key != "source" && $0.key != "export_date" }
             let names = ["source", "export_date"] + fields.map(\.key)
@@ -330,24 +333,29 @@ public struct RecordMapper: Sendable {
     }
 
     /// A mapped record's fields, as `FieldReader` asks for them by name.
+    /// Borrows the compiled plan: valid while the mapper that made it is.
     private struct MappedValues<Raw: SlotTexts>: FieldValues {
-        let compiled: Compiled
+        let compiled: Unmanaged<Compiled>
         let raw: Raw
         let fileExportDate: LocalDate?
         var cursor = 0
         mutating func value(_ field: String) -> String? {
-            guard let index = compiled.index(of: field, cursor: &cursor) else { return nil }
-            return compiled.value(at: index, raw: raw, fileExportDate: fileExportDate)
+            compiled._withUnsafeGuaranteedRef { compiled in
+                guard let index = compiled.index(of: field, cursor: &cursor) else { return nil }
+                return compiled.value(at: index, raw: raw, fileExportDate: fileExportDate)
+            }
         }
         mutating func withUTF8<R>(_ field: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
-            guard let index = compiled.index(of: field, cursor: &cursor) else { return nil }
-            let plain = compiled.plainSlots[index]
-            if plain >= 0, let bytes = raw.plainBytes(plain) { return body(bytes) }
-            if index == Compiled.exportDateIndex, compiled.exportDateSlot == nil, let date = fileExportDate {
-                return date.withISOBytes(body)  // the file's export date, without a string per record
+            compiled._withUnsafeGuaranteedRef { compiled in
+                guard let index = compiled.index(of: field, cursor: &cursor) else { return nil }
+                let plain = compiled.plainSlots[index]
+                if plain >= 0, let bytes = raw.plainBytes(plain) { return body(bytes) }
+                if index == Compiled.exportDateIndex, compiled.exportDateSlot == nil, let date = fileExportDate {
+                    return date.withISOBytes(body)  // the file's export date, without a string per record
+                }
+                guard var text = compiled.value(at: index, raw: raw, fileExportDate: fileExportDate) else { return nil }
+                return text.withUTF8(body)
             }
-            guard var text = compiled.value(at: index, raw: raw, fileExportDate: fileExportDate) else { return nil }
-            return text.withUTF8(body)
         }
         var valuesTrimmed: Bool { true }
     }
@@ -388,20 +396,32 @@ public struct RecordMapper: Sendable {
     }
 
     private func map<Raw: SlotTexts>(slots raw: Raw, fileExportDate: LocalDate?) -> Result<NormalizedRecord, Rejection> {
-        let compiled = compiled
-        var units = compiled.units
-        for (field, slot) in compiled.unitSlots {
-            let text = TextCleaning.trimmed(raw.text(slot) ?? "")
-            guard !text.isEmpty else { continue }
-            guard let unit = MoneyUnit(rawValue: text) else {
-                return .failure(Rejection(position: raw.position, field: field, value: text,
-                                          reason: .unknownUnit(allowed: [MoneyUnit.yuan.rawValue, MoneyUnit.wanYuan.rawValue])))
+        // The reader borrows the compiled plan and lists (`self` holds them for the whole call):
+        // retaining them per record, from every mapping thread, cost more than reading the record.
+        let compiled = Unmanaged.passUnretained(compiled)
+        let values = MappedValues(compiled: compiled, raw: raw, fileExportDate: fileExportDate)
+        let position = raw.position
+        return compiled._withUnsafeGuaranteedRef { compiled in
+            guard !compiled.unitSlots.isEmpty else {
+                var reader = FieldReader(position: position, borrowing: compiled.lists, values: values)
+                return RecordSchema.read(mapping.kind, from: &reader, position: position)
             }
-            units[field] = unit
+            var units = compiled.units
+            for (field, slot) in compiled.unitSlots {
+                let text = TextCleaning.trimmed(raw.text(slot) ?? "")
+                guard !text.isEmpty else { continue }
+                guard let unit = MoneyUnit(rawValue: text) else {
+                    return .failure(Rejection(position: position, field: field, value: text,
+                                              reason: .unknownUnit(allowed: [MoneyUnit.yuan.rawValue, MoneyUnit.wanYuan.rawValue])))
+                }
+                units[field] = unit
+            }
+            // Units a record gives: lists of its own.
+            let lists = FieldLists(regions: compiled.regions, sectors: compiled.sectors, categories: compiled.categories, units: units)
+            return withExtendedLifetime(lists) {
+                var reader = FieldReader(position: position, borrowing: lists, values: values)
+                return RecordSchema.read(mapping.kind, from: &reader, position: position)
+            }
         }
-        var reader = FieldReader(position: raw.position, regions: compiled.regions, sectors: compiled.sectors,
-                                 categories: compiled.categories, units: units,
-                                 values: MappedValues(compiled: compiled, raw: raw, fileExportDate: fileExportDate))
-        return RecordSchema.read(mapping.kind, from: &reader, position: raw.position)
     }
 }

@@ -31,21 +31,34 @@ public struct ClosureFieldValues: FieldValues {
 public struct FieldReader<Values: FieldValues> {
     private var values: Values
     public let position: SourcePosition
-    public var regions: CodeList?
-    public var sectors: CodeList?
+    /// The lists, borrowed when a mapper lends its own (`init(position:borrowing:values:)`):
+    /// one reference instead of four retained and released per record, on objects every
+    /// mapping thread shares.
+    private let lists: Unmanaged<FieldLists>
+    /// Set when the reader made its lists itself.
+    private let ownLists: FieldLists?
+    public var regions: CodeList? { lists._withUnsafeGuaranteedRef { $0.regions } }
+    public var sectors: CodeList? { lists._withUnsafeGuaranteedRef { $0.sectors } }
     /// Accident categories (事故类别); a category is optional, so an empty cell is no problem.
-    public var categories: CodeList?
+    public var categories: CodeList? { lists._withUnsafeGuaranteedRef { $0.categories } }
     /// Money units per field where a mapping overrides the common format's unit.
-    public var units: [String: MoneyUnit]
+    public var units: [String: MoneyUnit] { lists._withUnsafeGuaranteedRef { $0.units } }
     public private(set) var rejection: Rejection?
 
     public init(position: SourcePosition, regions: CodeList? = nil, sectors: CodeList? = nil, categories: CodeList? = nil,
                 units: [String: MoneyUnit] = [:], values: Values) {
+        let lists = FieldLists(regions: regions, sectors: sectors, categories: categories, units: units)
         self.position = position
-        self.regions = regions
-        self.sectors = sectors
-        self.categories = categories
-        self.units = units
+        self.ownLists = lists
+        self.lists = .passUnretained(lists)
+        self.values = values
+    }
+
+    /// A reader that borrows `lists`: the caller keeps them alive while the reader is in use.
+    init(position: SourcePosition, borrowing lists: FieldLists, values: Values) {
+        self.position = position
+        self.ownLists = nil
+        self.lists = .passUnretained(lists)
         self.values = values
     }
 
@@ -90,7 +103,8 @@ public struct FieldReader<Values: FieldValues> {
     public mutating func optionalFen(_ field: String, unit: MoneyUnit) -> Int64? {
         let raw = text(field, required: false)
         guard !raw.isEmpty else { return nil }
-        guard let fen = DecimalText.fen(raw, unit: units[field] ?? unit), fen >= 0 else {
+        let given = lists._withUnsafeGuaranteedRef { $0.units.isEmpty ? nil : $0.units[field] }
+        guard let fen = DecimalText.fen(raw, unit: given ?? unit), fen >= 0 else {
             reject(field, raw, .notAnAmount); return nil
         }
         return fen
@@ -171,10 +185,16 @@ public struct FieldReader<Values: FieldValues> {
         }
     }
 
-    public mutating func region(_ field: String = "region") -> String { code(field, in: regions) }
-    public mutating func sector(_ field: String = "sector") -> String { code(field, in: sectors) }
+    public mutating func region(_ field: String = "region") -> String {
+        lists._withUnsafeGuaranteedRef { code(field, in: $0.regions) }
+    }
+    public mutating func sector(_ field: String = "sector") -> String {
+        lists._withUnsafeGuaranteedRef { code(field, in: $0.sectors) }
+    }
     /// The accident category by name, alias or code; empty when not given.
-    public mutating func category(_ field: String = "category") -> String { code(field, in: categories, required: false) }
+    public mutating func category(_ field: String = "category") -> String {
+        lists._withUnsafeGuaranteedRef { code(field, in: $0.categories, required: false) }
+    }
 
     /// A time of day as `HH:MM`; empty when not given.
     public mutating func optionalTime(_ field: String) -> String {
@@ -230,6 +250,18 @@ public struct FieldReader<Values: FieldValues> {
     /// Records a rejection found by a cross-field check.
     public mutating func fail(_ field: String, _ raw: String, _ reason: RejectionReason) {
         reject(field, raw, reason)
+    }
+}
+
+/// The code lists and money units a `FieldReader` checks against.
+final class FieldLists: Sendable {
+    let regions: CodeList?
+    let sectors: CodeList?
+    let categories: CodeList?
+    let units: [String: MoneyUnit]
+
+    init(regions: CodeList?, sectors: CodeList?, categories: CodeList?, units: [String: MoneyUnit]) {
+        self.regions = regions; self.sectors = sectors; self.categories = categories; self.units = units
     }
 }
 
