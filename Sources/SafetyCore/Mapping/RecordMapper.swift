@@ -242,6 +242,14 @@ public struct RecordMapper: Sendable {
 
         /// Money fields whose unit each record gives, and where.
         let unitSlots: [(field: String, slot: Int)]
+        /// Per name: the bytes of a constant the rule gives as it stands (no value map, serial
+        /// dates or codes), else nil. Read per record without a string or a retain; freed with the plan.
+        nonisolated(unsafe) let constants: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>?>
+
+        deinit {
+            for bytes in constants { bytes?.deallocate() }
+            constants.deallocate()
+        }
 
         init(mapping: DepartmentMapping, regions: CodeList, sectors: CodeList, categories: CodeList, slots: [String: Int],
              exportDateSlot: Int?, unitSlots: [(field: String, slot: Int)]) {
@@ -262,6 +270,16 @@ public struct RecordMapper: Sendable {
                 guard let plan, plan.constant == nil, let slot = plan.slot, plan.values.isEmpty, !plan.excelSerialDates,
                       plan.scheme == nil else { return -1 }
                 return slot
+            }
+            constants = .allocate(capacity: plans.count)
+            for (index, plan) in plans.enumerated() {
+                guard let plan, let constant = plan.constant, plan.values.isEmpty, !plan.excelSerialDates, plan.scheme == nil else {
+                    constants[index] = nil
+                    continue
+                }
+                let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: constant.utf8.count)
+                _ = bytes.initialize(from: constant.utf8)
+                constants[index] = UnsafeBufferPointer(bytes)
             }
             var recorder = FieldReader(position: SourcePosition(file: "", line: 1, record: 1), values: OrderRecorder())
             _ = RecordSchema.read(mapping.kind, from: &recorder, position: recorder.position)
@@ -350,6 +368,7 @@ public struct RecordMapper: Sendable {
                 guard let index = compiled.index(of: field, cursor: &cursor) else { return nil }
                 let plain = compiled.plainSlots[index]
                 if plain >= 0, let bytes = raw.plainBytes(plain) { return body(bytes) }
+                if let constant = compiled.constants[index] { return body(constant) }
                 if index == Compiled.exportDateIndex, compiled.exportDateSlot == nil, let date = fileExportDate {
                     return date.withISOBytes(body)  // the file's export date, without a string per record
                 }

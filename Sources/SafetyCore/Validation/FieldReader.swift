@@ -185,16 +185,10 @@ public struct FieldReader<Values: FieldValues> {
         }
     }
 
-    public mutating func region(_ field: String = "region") -> String {
-        lists._withUnsafeGuaranteedRef { code(field, in: $0.regions) }
-    }
-    public mutating func sector(_ field: String = "sector") -> String {
-        lists._withUnsafeGuaranteedRef { code(field, in: $0.sectors) }
-    }
+    public mutating func region(_ field: String = "region") -> String { code(field, in: .regions) }
+    public mutating func sector(_ field: String = "sector") -> String { code(field, in: .sectors) }
     /// The accident category by name, alias or code; empty when not given.
-    public mutating func category(_ field: String = "category") -> String {
-        lists._withUnsafeGuaranteedRef { code(field, in: $0.categories, required: false) }
-    }
+    public mutating func category(_ field: String = "category") -> String { code(field, in: .categories, required: false) }
 
     /// A time of day as `HH:MM`; empty when not given.
     public mutating func optionalTime(_ field: String) -> String {
@@ -209,18 +203,21 @@ public struct FieldReader<Values: FieldValues> {
         }
     }
 
-    private mutating func code(_ field: String, in list: CodeList?, required: Bool = true) -> String {
+    private mutating func code(_ field: String, in which: FieldLists.Name, required: Bool = true) -> String {
         // A spelling the list holds byte for byte, read from the bytes. Not for what could be a
         // number in scientific notation (a sign or digit first): the path below refuses those.
-        if let list, values.valuesTrimmed,
+        // The list is reached through the borrowed lists inside the lookup: handed in as an
+        // argument of this mutating method, it was retained and released per record.
+        let lists = lists
+        if values.valuesTrimmed, lists._withUnsafeGuaranteedRef({ $0.has(which) }),
            case .some(.some(let name)) = values.withUTF8(field, { bytes -> String? in
                guard let first = bytes.first, first != 0x2B, first != 0x2D, first < 0x30 || first > 0x39 else { return nil }
-               return list.canonical(utf8: bytes)
+               return lists._withUnsafeGuaranteedRef { $0.canonical(utf8: bytes, in: which) }
            }) {
             return name
         }
         let raw = text(field, required: required)
-        guard !raw.isEmpty, let list else { return raw }
+        guard !raw.isEmpty, let list = lists._withUnsafeGuaranteedRef({ $0.list(which) }) else { return raw }
         if DecimalText.isScientific(raw) { reject(field, raw, .excelScientific); return raw }
         guard let name = list.canonical(raw) else { reject(field, raw, .unknownCode(known: list.names)); return raw }
         return name
@@ -262,6 +259,33 @@ final class FieldLists: Sendable {
 
     init(regions: CodeList?, sectors: CodeList?, categories: CodeList?, units: [String: MoneyUnit]) {
         self.regions = regions; self.sectors = sectors; self.categories = categories; self.units = units
+    }
+
+    enum Name { case regions, sectors, categories }
+
+    func list(_ name: Name) -> CodeList? {
+        switch name {
+        case .regions: return regions
+        case .sectors: return sectors
+        case .categories: return categories
+        }
+    }
+
+    func has(_ name: Name) -> Bool {
+        switch name {
+        case .regions: return regions != nil
+        case .sectors: return sectors != nil
+        case .categories: return categories != nil
+        }
+    }
+
+    /// The list's canonical name for a spelling it holds byte for byte (the list used where it lies).
+    func canonical(utf8 bytes: UnsafeBufferPointer<UInt8>, in name: Name) -> String? {
+        switch name {
+        case .regions: return regions?.canonical(utf8: bytes)
+        case .sectors: return sectors?.canonical(utf8: bytes)
+        case .categories: return categories?.canonical(utf8: bytes)
+        }
     }
 }
 

@@ -53,16 +53,19 @@ final class OrderedMapping: @unchecked Sendable {
                     mapped.append(.rejected(rejection))
                 }
             }
-            for item in items {
-                switch item {
-                case .record(let raw):
-                    accept(mapper.map(raw, fileExportDate: fileExportDate))
-                case .textRecord(let text):
-                    accept(mapper.map(text, fileExportDate: fileExportDate))
-                case .rejection(let rejection):
-                    mapped.append(.undecodable(rejection))
-                case .skipped(let position, let note):
-                    mapped.append(.skipped(position, note: note))
+            // The items are read where they lie (iterating the array copied each, retaining its references).
+            items.withUnsafeBufferPointer { items in
+                for index in items.indices {
+                    switch items[index] {
+                    case .record(let raw):
+                        accept(mapper.map(raw, fileExportDate: fileExportDate))
+                    case .textRecord(let text):
+                        accept(mapper.map(text, fileExportDate: fileExportDate))
+                    case .rejection(let rejection):
+                        mapped.append(.undecodable(rejection))
+                    case .skipped(let position, let note):
+                        mapped.append(.skipped(position, note: note))
+                    }
                 }
             }
             items = []
