@@ -209,7 +209,7 @@ public struct FieldReader<Values: FieldValues> {
         // The list is reached through the borrowed lists inside the lookup: handed in as an
         // argument of this mutating method, it was retained and released per record.
         let lists = lists
-        if values.valuesTrimmed, lists._withUnsafeGuaranteedRef({ $0.has(which) }),
+        if values.valuesTrimmed,
            case .some(.some(let name)) = values.withUTF8(field, { bytes -> String? in
                guard let first = bytes.first, first != 0x2B, first != 0x2D, first < 0x30 || first > 0x39 else { return nil }
                return lists._withUnsafeGuaranteedRef { $0.canonical(utf8: bytes, in: which) }
@@ -268,14 +268,6 @@ final class FieldLists: Sendable {
         case .regions: return regions
         case .sectors: return sectors
         case .categories: return categories
-        }
-    }
-
-    func has(_ name: Name) -> Bool {
-        switch name {
-        case .regions: return regions != nil
-        case .sectors: return sectors != nil
-        case .categories: return categories != nil
         }
     }
 

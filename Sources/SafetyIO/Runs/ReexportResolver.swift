@@ -289,7 +289,7 @@ struct ReexportResolver {
             var info = stat()
             guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: file, reason: String(cString: strerror(errno))) }
             let size = Int(info.st_size)
-            if plain[input], existing.count == 1, shard == nil, head == nil, dataStart[input] > 0,
+            if plain[input], existing.count == 1, shard == nil, head == nil,
                output.link(to: file, sourceFD: fd, sourcePrefix: dataStart[input]) {
                 // One input, nothing superseded: the output is the input, linked (header compared byte for byte).
                 continue

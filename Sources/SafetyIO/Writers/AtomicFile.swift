@@ -96,9 +96,9 @@ public final class AtomicFile {
 
     /// Makes the file a hard link to `source` instead of a copy of it, when what has been
     /// written so far (still unflushed) is exactly the source's first `sourcePrefix` bytes (its
-    /// header, say) and the source holds
-    /// nothing else to add (the caller knows); false, and nothing changed, when it is not or
-    /// linking fails (another file system, say): the caller then copies. A copy of a large
+    /// header, say) and the rest of the source is what the file should hold (the caller knows);
+    /// false, and nothing changed, when it is not or linking fails (another file system, say):
+    /// the caller then copies. A copy of a large
     /// normalised file costs the kernel as much time as the rest of the step; a link costs
     /// nothing, and is as safe: every output is written to a new file and renamed, never in place.
     func link(to source: String, sourceFD: Int32, sourcePrefix: Int) -> Bool {
