@@ -228,6 +228,8 @@ public struct RecordMapper: Sendable {
         /// lookup copies no rule).
         let names: [String]
         let plans: [FieldPlan?]
+        /// `plans`, read per record without a retain (`plans` keeps them).
+        let planRefs: [Unmanaged<FieldPlan>?]
         /// `names[0]` is `source`, `names[1]` `export_date`: read from the export, not from a rule.
         private static let sourceIndex = 0
         static let exportDateIndex = 1
@@ -266,6 +268,7 @@ public struct RecordMapper: Sendable {
             let names = ["source", "export_date"] + fields.map(\.key)
             self.names = names
             plans = [nil, nil] + fields.map { FieldPlan($0.value, slot: slots[$0.key]) }
+            planRefs = plans.map { $0.map(Unmanaged.passUnretained) }
             plainSlots = plans.map { plan in
                 guard let plan, plan.constant == nil, let slot = plan.slot, plan.values.isEmpty, !plan.excelSerialDates,
                       plan.scheme == nil else { return -1 }
@@ -273,7 +276,9 @@ public struct RecordMapper: Sendable {
             }
             constants = .allocate(capacity: plans.count)
             for (index, plan) in plans.enumerated() {
-                guard let plan, let constant = plan.constant, plan.values.isEmpty, !plan.excelSerialDates, plan.scheme == nil else {
+                // The source is the department, as a constant is (read per record from every thread).
+                let given = index == Compiled.sourceIndex ? department : plan?.constant
+                guard let constant = given, plan == nil || (plan!.values.isEmpty && !plan!.excelSerialDates && plan!.scheme == nil) else {
                     constants[index] = nil
                     continue
                 }
@@ -313,11 +318,18 @@ public struct RecordMapper: Sendable {
             let plain = plainSlots[index]
             if plain >= 0 && raw.textsTrimmed { return raw.text(plain) }
             func trim(_ text: String) -> String { raw.textsTrimmed ? text : TextCleaning.trimmed(text) }
-            guard let plan = plans[index] else {
+            guard let plan = planRefs[index] else {
                 if index == Compiled.sourceIndex { return department }
                 if let slot = exportDateSlot { return raw.text(slot).map(trim) }
                 return fileExportDate?.description
             }
+            // Borrowed: every mapping thread retaining the same plan per record made its count a
+            // contended cache line (perf: a swift_retain uprobe).
+            return plan._withUnsafeGuaranteedRef { plan in value(plan: plan, name: index, raw: raw) }
+        }
+
+        private func value<Raw: SlotTexts>(plan: FieldPlan, name index: Int, raw: Raw) -> String? {
+            func trim(_ text: String) -> String { raw.textsTrimmed ? text : TextCleaning.trimmed(text) }
             let trimmed: String
             if let constant = plan.constant { trimmed = constant } else if let slot = plan.slot, let text = raw.text(slot) {
                 trimmed = trim(text)

@@ -38,8 +38,9 @@ public final class CSVRecordDecoder: RecordDecoder {
     private let layout: DepartmentMapping.CSVLayout
     private let sourceKeys: [String]
     private let optionalKeys: Set<String>
-    private let file: String
-    private let member: String?
+    /// Copied afresh for each chunk (`String.unshared`).
+    private var file: String
+    private var member: String?
     private var rowNumber = 0
     private var recordNumber = 0
     private var header: [String]?
@@ -65,6 +66,7 @@ public final class CSVRecordDecoder: RecordDecoder {
     }
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
+        (file, member) = (file.unshared, member?.unshared)
         var items: [DecodedItem] = []
         items.reserveCapacity(itemsPerChunk)  // as many as the last chunk gave: no regrowing
         defer { itemsPerChunk = max(16, items.count) }
@@ -94,6 +96,7 @@ public final class CSVRecordDecoder: RecordDecoder {
     /// A worksheet row ends at its last non-empty cell, so shorter rows are padded with empty cells.
     public func feed(rows: [CSVRow]) throws -> [DecodedItem] {
         padsShortRows = true
+        (file, member) = (file.unshared, member?.unshared)
         return try handle(rows)
     }
 

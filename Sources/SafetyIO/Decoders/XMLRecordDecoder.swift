@@ -70,6 +70,7 @@ public final class XMLRecordDecoder: RecordDecoder {
             state.outside.append(.init(elements: key.elements.map { parser.id(of: $0) }, attribute: key.attribute, slot: index))
         }
         state.documentValues = Array(repeating: nil, count: state.keyEnds.count)
+        state.usesValues = !state.outside.isEmpty || state.keyAttributes.contains { $0 != nil }
         state.numberChildren()
         events.parser = parser
     }
@@ -92,8 +93,9 @@ public final class XMLRecordDecoder: RecordDecoder {
     }
 
     struct State {
-        let file: String
-        let member: String?
+        /// Copied afresh for each chunk (`String.unshared`).
+        var file: String
+        var member: String?
         let rootName: Name
         let maxTextBytes: Int
         var recordPath: [Int] = []
@@ -109,6 +111,10 @@ public final class XMLRecordDecoder: RecordDecoder {
         var outside: [Outside] = []
         var outsideMask: UInt64 = 0
         var documentValues: [String?] = []
+        /// Some key is an attribute or outside the record: records carry `values`. Else each
+        /// record's `values` is empty (every text is in its spans) and shares no array: the
+        /// shared one was retained and released per record on every thread.
+        var usesValues = true
         /// The element outside the records whose text is being read: its slot and depth.
         var outsideText: (slot: Int, depth: Int)?
         var outsideBytes: [UInt8] = []
@@ -185,7 +191,7 @@ public final class XMLRecordDecoder: RecordDecoder {
                 recordNumber += 1
                 recordLine = element.line
                 recordTooLarge = false
-                values = documentValues
+                values = usesValues ? documentValues : []
                 texts.begin(keys: keyEnds.count)
                 level = 0
             } else {
@@ -297,6 +303,7 @@ public final class XMLRecordDecoder: RecordDecoder {
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
         if !chunk.isEmpty { sawBytes = true }
+        (state.file, state.member) = (state.file.unshared, state.member?.unshared)
         try events.parser.feed(chunk)
         return drain()
     }
