@@ -49,11 +49,16 @@ struct XMLElementStart {
     }
 }
 
-/// libxml2's SAX2 push parser with the protections every XML input gets: network access off,
+/// libxml2's SAX2 parser with the protections every XML input gets: network access off,
 /// entities never substituted and any entity declaration refused, elements nested at most
 /// `maxDepth` deep (libxml2's push parser does not bound SAX2 depth itself), libxml2's text
 /// limits on. The first error (not well-formed, an entity, or one the handler raises) stops the
-/// parser and is thrown from `feed` or `finish` with its line and column.
+/// parser and is thrown from `feed`, `finish` or `parse` with its line and column.
+///
+/// Two ways to drive it, one per parser: push chunks (`feed`, then `finish`), or let libxml2
+/// pull a whole source (`parse`) — the same events and failures; pulling costs libxml2 13% fewer
+/// instructions (it need not look ahead for complete tokens in every chunk; callgrind, 100,000
+/// records with empty callbacks: 1,361 M against 1,566 M).
 final class XMLEventParser {
     private var context: xmlParserCtxtPtr?
     let file: String
@@ -67,12 +72,14 @@ final class XMLEventParser {
     /// Deeper nesting than any export or workbook needs; a deeper document is refused.
     static let maxDepth = 256
 
+    /// The callbacks, given to whichever context `feed` or `parse` creates.
+    private var sax = xmlSAXHandler()
+
     init(file: String, member: String?, handler: XMLEventHandler) throws {
         self.file = file
         self.member = member
         self.handler = .passUnretained(handler)
         slots.initialize(repeating: Slot(), count: XMLEventParser.slotCount)
-        var sax = xmlSAXHandler()
         sax.initialized = XML_SAX2_MAGIC
         // The hot callbacks borrow the parser (no retain and release per event).
         sax.startElementNs = { ctx, localname, _, uri, _, _, attributeCount, _, attributes in
@@ -118,10 +125,18 @@ final class XMLEventParser {
             parser.fail(.notWellFormed(file: parser.file, member: parser.member, line: Int(error.pointee.line),
                                        column: Int(error.pointee.int2), message: message))
         }
+    }
+
+    /// The push context, made by the first `feed`.
+    private func pushContext() throws -> xmlParserCtxtPtr {
+        if let context { return context }
         let me = Unmanaged.passUnretained(self).toOpaque()
-        context = xmlCreatePushParserCtxt(&sax, me, nil, 0, file)
-        guard let context else { throw IngestFailure.unreadable(file: file, reason: "libxml2 could not create a parser") }
-        xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue))
+        guard let made = xmlCreatePushParserCtxt(&sax, me, nil, 0, file) else {
+            throw IngestFailure.unreadable(file: file, reason: "libxml2 could not create a parser")
+        }
+        xmlCtxtUseOptions(made, Int32(XML_PARSE_NONET.rawValue))
+        context = made
+        return made
     }
 
     /// Name numbers by libxml2's pointers. The parser's dictionary holds each distinct name once,
@@ -192,6 +207,7 @@ final class XMLEventParser {
 
     func feed(_ chunk: [UInt8]) throws {
         if let failure { throw failure }
+        let context = try pushContext()
         chunk.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
                 _ = xmlParseChunk(context, chars.baseAddress, Int32(chars.count), 0)
@@ -202,16 +218,78 @@ final class XMLEventParser {
 
     func finish() throws {
         if let failure { throw failure }
-        _ = xmlParseChunk(context, nil, 0, 1)
+        _ = xmlParseChunk(try pushContext(), nil, 0, 1)
+        try checkComplete()
+    }
+
+    private func checkComplete() throws {
         if failure == nil, let context, context.pointee.wellFormed == 0 {
             fail(.notWellFormed(file: file, member: member, line: currentLine, column: 0, message: "document is incomplete"))
         }
         if let failure { throw failure }
     }
 
-    /// Parses a whole source.
-    func parse(_ source: ByteSource) throws {
-        while let chunk = try source.read() { try feed(chunk) }
-        try finish()
+    /// Parses a whole source: libxml2 asks for bytes as it needs them. `beforeChunk` runs before
+    /// each chunk is taken from the source, and once at the end (a consumer hands on what the
+    /// chunk before completed). An error from the source or from `beforeChunk` stops the parse
+    /// and is thrown as it is; `emptySource` is thrown when the source gives no byte.
+    func parse(_ source: ByteSource, emptySource: @autoclosure () -> Error? = nil, beforeChunk: () throws -> Void = {}) throws {
+        precondition(context == nil, "a parser parses once")
+        try withoutActuallyEscaping(beforeChunk) { beforeChunk in
+            let input = PullInput(source: source, beforeChunk: beforeChunk)
+            let me = Unmanaged.passUnretained(self).toOpaque()
+            let made = withExtendedLifetime(input) {
+                xmlCreateIOParserCtxt(&sax, me, { ctx, buffer, length in
+                    guard let ctx, let buffer else { return -1 }
+                    return Unmanaged<PullInput>.fromOpaque(ctx)._withUnsafeGuaranteedRef { $0.read(into: buffer, count: Int(length)) }
+                }, nil, Unmanaged.passUnretained(input).toOpaque(), XML_CHAR_ENCODING_NONE)
+            }
+            guard let made else { throw IngestFailure.unreadable(file: file, reason: "libxml2 could not create a parser") }
+            context = made
+            xmlCtxtUseOptions(made, Int32(XML_PARSE_NONET.rawValue))
+            try withExtendedLifetime(input) {
+                _ = xmlParseDocument(made)
+                if let error = input.error { throw error }
+                if !input.sawBytes, let empty = emptySource() { throw empty }
+                try checkComplete()
+                try beforeChunk()
+            }
+        }
+    }
+}
+
+/// The bytes libxml2 pulls: the source's chunks, copied into libxml2's buffer as it asks.
+private final class PullInput {
+    let source: ByteSource
+    let beforeChunk: () throws -> Void
+    var chunk: [UInt8] = []
+    var offset = 0
+    var sawBytes = false
+    /// What stopped the reading (given to libxml2 as an I/O error, thrown as it is after the parse).
+    var error: Error?
+
+    init(source: ByteSource, beforeChunk: @escaping () throws -> Void) {
+        self.source = source
+        self.beforeChunk = beforeChunk
+    }
+
+    func read(into buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int32 {
+        guard error == nil, count > 0 else { return error == nil ? 0 : -1 }
+        do {
+            if offset == chunk.count {
+                try beforeChunk()
+                guard let next = try source.read() else { return 0 }
+                chunk = next
+                offset = 0
+                sawBytes = true
+            }
+            let n = min(count, chunk.count - offset)
+            chunk.withUnsafeBytes { bytes in UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + offset, byteCount: n) }
+            offset += n
+            return Int32(n)
+        } catch {
+            self.error = error
+            return -1
+        }
     }
 }

@@ -1,6 +1,6 @@
 import SafetyCore
 
-/// Streams XML through libxml2's SAX2 push parser and delivers one raw record per element at
+/// Streams XML through libxml2's SAX2 parser (pushed chunks, or pulling a whole source) and delivers one raw record per element at
 /// the mapping's record path. Names are matched by namespace URI and local name, never by prefix.
 ///
 /// Safety: network access is off, entities are never substituted and a document that declares
@@ -296,9 +296,13 @@ public final class XMLRecordDecoder: RecordDecoder {
         name.uri.isEmpty ? name.local : "{\(name.uri)}\(name.local)"
     }
 
+    /// The items completed so far, handed on whole (the decoder starts a new array).
     private func drain() -> [DecodedItem] {
-        defer { state.queue.removeAll(keepingCapacity: true) }
-        return state.queue
+        let capacity = state.queue.count
+        var items: [DecodedItem] = []
+        items.reserveCapacity(capacity)
+        swap(&items, &state.queue)
+        return items
     }
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
@@ -306,6 +310,16 @@ public final class XMLRecordDecoder: RecordDecoder {
         (state.file, state.member) = (state.file.unshared, state.member?.unshared)
         try events.parser.feed(chunk)
         return drain()
+    }
+
+    /// Decodes a whole source, libxml2 pulling the bytes (`XMLEventParser.parse`): the records
+    /// each chunk completes go to `consume` before the next chunk is read. The same items and
+    /// failures as feeding the chunks, then finishing.
+    public func decode(_ source: ByteSource, consume: ([DecodedItem]) throws -> Void) throws {
+        try events.parser.parse(source, emptySource: IngestFailure.emptyExport(file: state.file, member: state.member, what: "0 bytes of XML")) {
+            try consume(drain())
+            (state.file, state.member) = (state.file.unshared, state.member?.unshared)
+        }
     }
 
     public func finish() throws -> [DecodedItem] {

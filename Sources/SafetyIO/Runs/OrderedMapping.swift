@@ -16,7 +16,7 @@ enum MappedItem {
 
 /// Maps decoded records on every core while keeping the single-threaded result exactly.
 ///
-/// The decoder runs on the calling thread and hands items in; every `batchSize` items are mapped
+/// The decoder runs on the calling thread and hands items in; about every `batchSize` items are mapped
 /// (typed, validated, looked up in the code lists, written as CSV bytes) as one task on a
 /// concurrent queue. `commit` then sees every item strictly in input order, one batch after
 /// another on a serial queue of its own (so the decoding thread does nothing but decode), so
@@ -28,7 +28,9 @@ enum MappedItem {
 /// `finish` throw it.
 final class OrderedMapping: @unchecked Sendable {
     final class Batch: @unchecked Sendable {
-        var items: [DecodedItem]
+        /// The decoder's arrays as it handed them on: an array is one reference, where copying
+        /// its items into one array retained and released each item's references.
+        var parts: [[DecodedItem]]
         var mapped: [MappedItem] = []
         /// The accepted records' CSV lines, end to end.
         var sink = CSVLineSink()
@@ -36,11 +38,12 @@ final class OrderedMapping: @unchecked Sendable {
         let bytesRead: Int
         let done = DispatchGroup()
 
-        init(items: [DecodedItem], bytesRead: Int) { self.items = items; self.bytesRead = bytesRead }
+        init(parts: [[DecodedItem]], bytesRead: Int) { self.parts = parts; self.bytesRead = bytesRead }
 
         func map(with mapper: RecordMapper, fileExportDate: LocalDate?, identities: Bool) {
-            mapped.reserveCapacity(items.count)
-            sink = CSVLineSink(capacity: items.count * 160)
+            let count = parts.reduce(0) { $0 + $1.count }
+            mapped.reserveCapacity(count)
+            sink = CSVLineSink(capacity: count * 160)
             func accept(_ result: Result<NormalizedRecord, Rejection>) {
                 switch result {
                 case .success(let record):
@@ -54,7 +57,7 @@ final class OrderedMapping: @unchecked Sendable {
                 }
             }
             // The items are read where they lie (iterating the array copied each, retaining its references).
-            items.withUnsafeBufferPointer { items in
+            for part in parts { part.withUnsafeBufferPointer { items in
                 for index in items.indices {
                     switch items[index] {
                     case .record(let raw):
@@ -67,8 +70,8 @@ final class OrderedMapping: @unchecked Sendable {
                         mapped.append(.skipped(position, note: note))
                     }
                 }
-            }
-            items = []
+            } }
+            parts = []
         }
     }
 
@@ -82,7 +85,8 @@ final class OrderedMapping: @unchecked Sendable {
     private let committer = DispatchQueue(label: "safety-ingest.commit")
     /// Free places in the window: taken when a batch is handed on, given back when it is committed.
     private let places: DispatchSemaphore
-    private var pending: [DecodedItem] = []
+    private var pending: [[DecodedItem]] = []
+    private var pendingCount = 0
     /// The first error `commit` threw, or a stop; guarded by `lock`.
     private var failure: (any Error)?
     private var stopped = false
@@ -99,12 +103,14 @@ final class OrderedMapping: @unchecked Sendable {
         self.places = DispatchSemaphore(value: window)
         self.bytesRead = bytesRead
         self.commit = commit
-        pending.reserveCapacity(batchSize)
     }
 
-    func add(_ item: DecodedItem) throws {
-        pending.append(item)
-        if pending.count >= batchSize { try submit() }
+    /// Takes the items a decoder completed (from one chunk, say), in input order.
+    func add(_ items: [DecodedItem]) throws {
+        guard !items.isEmpty else { return }
+        pending.append(items)
+        pendingCount += items.count
+        if pendingCount >= batchSize { try submit() }
     }
 
     /// Maps and commits everything added so far.
@@ -130,9 +136,9 @@ final class OrderedMapping: @unchecked Sendable {
         if let failure = state().failure { throw failure }
         guard !pending.isEmpty else { return }
         places.wait()
-        let batch = Batch(items: pending, bytesRead: bytesRead())
+        let batch = Batch(parts: pending, bytesRead: bytesRead())
         pending = []
-        pending.reserveCapacity(batchSize)
+        pendingCount = 0
         let mapper = mapper, date = fileExportDate, identities = identities
         queue.async(group: batch.done) { batch.map(with: mapper, fileExportDate: date, identities: identities) }
         committer.async { [self] in
