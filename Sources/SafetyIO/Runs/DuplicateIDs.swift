@@ -4,7 +4,8 @@ import SafetyCore
 /// repeat (kept once, noted); with different values, both records are rejected, naming each
 /// other. Keeps one key per record of the export; off when the pipeline's limits say so.
 struct DuplicateIDs {
-    enum Outcome { case first, exactRepeat(firstLine: Int), conflict(firstLine: Int) }
+    /// A repeat and a conflict give back the later record's position (and id) for the note or reject.
+    enum Outcome { case first, exactRepeat(firstLine: Int, position: SourcePosition), conflict(firstLine: Int, position: SourcePosition, id: String) }
 
     struct Seen { var line: Int; var position: SourcePosition; var contentHash: Int }
     struct Conflict { var first: SourcePosition; var laterLine: Int }
@@ -31,15 +32,16 @@ struct DuplicateIDs {
         return Identity(id: row[0], key: key(row), contentHash: hasher.finalize())
     }
 
-    mutating func check(_ identity: Identity?, at position: SourcePosition) -> Outcome {
-        guard enabled, let identity else { return .first }
+    /// `identity` and `position` are nil when ids are not checked.
+    mutating func check(_ identity: Identity?, at position: SourcePosition?) -> Outcome {
+        guard enabled, let identity, let position else { return .first }
         let (key, hash) = (identity.key, identity.contentHash)
         guard let first = seen[key] else {
             seen[key] = Seen(line: position.line, position: position, contentHash: hash)
             return .first
         }
-        if first.contentHash == hash { return .exactRepeat(firstLine: first.line) }
+        if first.contentHash == hash { return .exactRepeat(firstLine: first.line, position: position) }
         if conflicts[key] == nil { conflicts[key] = Conflict(first: first.position, laterLine: position.line) }
-        return .conflict(firstLine: first.line)
+        return .conflict(firstLine: first.line, position: position, id: identity.id)
     }
 }

@@ -121,19 +121,19 @@ public struct IngestRun {
         let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate, identities: ids.enabled,
                                      bytesRead: { file.offset }) { item, batch in
             switch item {
-            case .accepted(let identity, let position, let line):
+            case .accepted(let check, let line):
                 committed.read += 1
                 if committed.read % 8192 == 0 { progress?(committed.read, batch.bytesRead) }
-                switch ids.check(identity, at: position) {
+                switch ids.check(check?.identity, at: check?.position) {
                 case .first:
                     committed.accepted += 1
                     try batch.sink.withBytes { try records.write(bytes: UnsafeBufferPointer(rebasing: $0[line])) }
-                case .exactRepeat(let firstLine):
+                case .exactRepeat(let firstLine, let position):
                     committed.duplicates += 1
                     committed.notes.append("\(position): exact repeat of line \(firstLine), kept once")
-                case .conflict(let firstLine):
+                case .conflict(let firstLine, let position, let id):
                     committed.rejected += 1
-                    try rejects.write(RejectsFile.line(Rejection(position: position, field: "id", value: identity?.id ?? "",
+                    try rejects.write(RejectsFile.line(Rejection(position: position, field: "id", value: id,
                                                                  reason: .conflictingDuplicate(otherLine: firstLine))))
                 }
             case .rejected(let rejection), .undecodable(let rejection):

@@ -4,9 +4,10 @@ import SafetyCore
 
 /// What mapping made of one decoded item, handed back in input order.
 enum MappedItem {
-    /// A normalized record: its identity for the duplicate check (when checked), and the bytes
-    /// of its CSV line in the batch's `lines`.
-    case accepted(identity: DuplicateIDs.Identity?, position: SourcePosition, line: Range<Int>)
+    /// A normalized record: its identity and position for the duplicate check (only when ids
+    /// are checked: the position's file name is a reference to count), and the bytes of its CSV
+    /// line in the batch's `sink`.
+    case accepted(check: (identity: DuplicateIDs.Identity, position: SourcePosition)?, line: Range<Int>)
     /// The mapper refused the record.
     case rejected(Rejection)
     /// The decoder refused the record (malformed bytes); never reached the mapper.
@@ -40,6 +41,10 @@ final class OrderedMapping: @unchecked Sendable {
 
         init(parts: [[DecodedItem]], bytesRead: Int) { self.parts = parts; self.bytesRead = bytesRead }
 
+        /// What a mapped item leaves in its place: no reference to release (an empty string is
+        /// kept inline, the empty array is the shared immortal one).
+        static let emptied = DecodedItem.record(RawRecord(position: SourcePosition(file: "", line: 0, record: 0), values: []))
+
         func map(with mapper: RecordMapper, fileExportDate: LocalDate?, identities: Bool) {
             let count = parts.reduce(0) { $0 + $1.count }
             mapped.reserveCapacity(count)
@@ -50,16 +55,20 @@ final class OrderedMapping: @unchecked Sendable {
                     let start = sink.count
                     RecordSchema.write(record, to: &sink)
                     sink.endLine()
-                    let identity = identities ? DuplicateIDs.identity(of: RecordSchema.row(record), kind: record.kind) : nil
-                    mapped.append(.accepted(identity: identity, position: record.provenance.position, line: start..<sink.count))
+                    let check = identities
+                        ? (DuplicateIDs.identity(of: RecordSchema.row(record), kind: record.kind), record.provenance.position) : nil
+                    mapped.append(.accepted(check: check, line: start..<sink.count))
                 case .failure(let rejection):
                     mapped.append(.rejected(rejection))
                 }
             }
-            // The items are read where they lie (iterating the array copied each, retaining its references).
-            for part in parts { part.withUnsafeBufferPointer { items in
+            // Each item is moved out of its array (an empty record left behind, which costs nothing
+            // to destroy): reading it in place, or iterating, copied it, retaining its references.
+            for p in parts.indices { parts[p].withUnsafeMutableBufferPointer { items in
                 for index in items.indices {
-                    switch items[index] {
+                    let item = (items.baseAddress! + index).move()
+                    (items.baseAddress! + index).initialize(to: Batch.emptied)
+                    switch consume item {
                     case .record(let raw):
                         accept(mapper.map(raw, fileExportDate: fileExportDate))
                     case .textRecord(let text):
