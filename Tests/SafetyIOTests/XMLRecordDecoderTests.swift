@@ -163,3 +163,97 @@ struct XMLRecordDecoderTests {
         }
     }
 }
+
+/// The ingest lets libxml2 pull a whole source (`decode`); tests and workbooks push chunks. Both
+/// must give the same records, positions and failures, whatever the source's chunk size.
+struct XMLPullTests {
+    let layout = DepartmentMapping.XMLLayout(namespaces: ["jj": "urn:jj"], record: "/jj:Export/jj:Accident")
+    let keys = ["@id", "jj:Deaths", "jj:Place/@town", "jj:Note"]
+
+    enum Outcome: Equatable {
+        case records([[String?]], [SourcePosition])
+        case failed(IngestFailure)
+        /// libxml2 words the end of a broken document differently when pulled ("Premature end
+        /// of data" instead of "Extra content at the end") and may place it a few columns on:
+        /// the same failure, on the same line.
+        case notWellFormed(file: String, line: Int)
+
+        init(_ failure: IngestFailure) {
+            if case .notWellFormed(let file, nil, let line, _, _) = failure { self = .notWellFormed(file: file, line: line) } else { self = .failed(failure) }
+        }
+    }
+
+    func pushed(_ xml: [UInt8]) -> Outcome {
+        do {
+            let decoder = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
+            var items: [DecodedItem] = []
+            if !xml.isEmpty { items += try decoder.feed(xml) }
+            items += try decoder.finish()
+            let records = items.compactMap(\.rawRecord)
+            return .records(records.map(\.values), records.map(\.position))
+        } catch { return Outcome(error as! IngestFailure) }
+    }
+
+    func pulled(_ xml: [UInt8], chunkSize: Int) -> Outcome {
+        do {
+            let decoder = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
+            var items: [DecodedItem] = []
+            try decoder.decode(MemoryByteSource(xml, chunkSize: chunkSize)) { items += $0 }
+            let records = items.compactMap(\.rawRecord)
+            return .records(records.map(\.values), records.map(\.position))
+        } catch { return Outcome(error as! IngestFailure) }
+    }
+
+    static let documents: [String] = [
+        String(decoding: XMLRecordDecoderTests.document, as: UTF8.self),
+        "<Export xmlns=\"urn:jj\">\n<Accident id=\"1\">\n<Deaths>2</Death>\n</Accident></Export>",
+        "<!DOCTYPE Export [<!ENTITY a \"x\">]><Export xmlns=\"urn:jj\"><Accident id=\"&a;\"/></Export>",
+        "<html><body/></html>",
+        "<Export xmlns=\"urn:jj\"><Accident id=\"1\"><Deaths>2</Deaths></Accident>",
+        "<Export xmlns=\"urn:jj\"><Accident id=\"1\"/></Export><Export/>",
+        "<?xml version=\"1.0\" encoding=\"GBK\"?><Export xmlns=\"urn:jj\"><Accident id=\"1\"><Place town=\"\u{660E}\"/></Accident></Export>",
+        "",
+        "   ",
+        "<Export xmlns=\"urn:jj\">" + String(repeating: "<a>", count: XMLEventParser.maxDepth + 5) + "</Export>",
+    ]
+
+    @Test(arguments: documents.indices)
+    func pullingGivesWhatPushingGives(index: Int) {
+        let xml = Array(Self.documents[index].utf8)
+        let expected = pushed(xml)
+        for size in [1, 3, 64, 1 << 16] {
+            #expect(pulled(xml, chunkSize: size) == expected, "document \(index), chunks of \(size)")
+        }
+    }
+
+    /// What the consumer throws (a commit failure, say) stops the parse and is thrown as it is;
+    /// so is what the source throws (a corrupt gzip stream, say).
+    @Test func errorsFromTheConsumerAndTheSourceComeThroughAsTheyAre() throws {
+        struct Stop: Error {}
+        var xml = "<Export xmlns=\"urn:jj\">"
+        for i in 0..<5_000 { xml += "<Accident id=\"\(i)\"><Deaths>1</Deaths></Accident>" }
+        xml += "</Export>"
+        let decoder = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
+        var delivered = 0
+        #expect(throws: Stop.self) {
+            try decoder.decode(MemoryByteSource(Array(xml.utf8), chunkSize: 4096)) { items in
+                delivered += items.count
+                if delivered > 100 { throw Stop() }
+            }
+        }
+        #expect(delivered > 100 && delivered < 5_000)
+
+        final class Failing: ByteSource {
+            var served = false
+            func read() throws -> [UInt8]? {
+                if served { throw IngestFailure.corruptGzip(file: "x.xml.gz", byteOffset: 7, reason: "bad block") }
+                served = true
+                return Array("<Export xmlns=\"urn:jj\"><Accident id=\"1\"/>".utf8)
+            }
+        }
+        let second = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
+        #expect(throws: IngestFailure.corruptGzip(file: "x.xml.gz", byteOffset: 7, reason: "bad block")) {
+            try second.decode(Failing()) { _ in }
+        }
+    }
+}

@@ -208,17 +208,26 @@ final class XMLEventParser {
     func feed(_ chunk: [UInt8]) throws {
         if let failure { throw failure }
         let context = try pushContext()
-        chunk.withUnsafeBufferPointer { buffer in
+        let status = chunk.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                _ = xmlParseChunk(context, chars.baseAddress, Int32(chars.count), 0)
+                xmlParseChunk(context, chars.baseAddress, Int32(chars.count), 0)
             }
         }
+        checkEncoding(status)
         if let failure { throw failure }
+    }
+
+    /// Bytes the declared encoding cannot decode stop libxml2's push parser without an error
+    /// callback (it only returns the code): a failure here, as the pull parser reports one.
+    private func checkEncoding(_ status: Int32) {
+        guard failure == nil, status == Int32(XML_ERR_INVALID_ENCODING.rawValue) else { return }
+        fail(.notWellFormed(file: file, member: member, line: currentLine, column: 0,
+                            message: "bytes that are not valid in the document's encoding"))
     }
 
     func finish() throws {
         if let failure { throw failure }
-        _ = xmlParseChunk(try pushContext(), nil, 0, 1)
+        checkEncoding(xmlParseChunk(try pushContext(), nil, 0, 1))
         try checkComplete()
     }
 
@@ -273,20 +282,28 @@ private final class PullInput {
         self.beforeChunk = beforeChunk
     }
 
+    /// Fills the buffer as far as the source goes: libxml2 reads the encoding from the first
+    /// bytes it is given, so a short read (a source's small chunk) would mislead it.
     func read(into buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int32 {
-        guard error == nil, count > 0 else { return error == nil ? 0 : -1 }
+        guard error == nil else { return -1 }
+        var filled = 0
         do {
-            if offset == chunk.count {
-                try beforeChunk()
-                guard let next = try source.read() else { return 0 }
-                chunk = next
-                offset = 0
-                sawBytes = true
+            while filled < count {
+                if offset == chunk.count {
+                    try beforeChunk()
+                    guard let next = try source.read() else { break }
+                    chunk = next
+                    offset = 0
+                    sawBytes = true
+                }
+                let n = min(count - filled, chunk.count - offset)
+                chunk.withUnsafeBytes { bytes in
+                    UnsafeMutableRawPointer(buffer + filled).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
+                }
+                offset += n
+                filled += n
             }
-            let n = min(count, chunk.count - offset)
-            chunk.withUnsafeBytes { bytes in UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + offset, byteCount: n) }
-            offset += n
-            return Int32(n)
+            return Int32(filled)
         } catch {
             self.error = error
             return -1
