@@ -1,7 +1,8 @@
 import SafetyCore
 
-/// Streams XML through libxml2's SAX2 parser (pushed chunks, or pulling a whole source) and delivers one raw record per element at
-/// the mapping's record path. Names are matched by namespace URI and local name, never by prefix.
+/// Streams XML through libxml2's SAX2 parser (chunks pushed, or a whole source pulled) and
+/// delivers one raw record per element at the mapping's record path. Names are matched by
+/// namespace URI and local name, never by prefix.
 ///
 /// Safety: network access is off, entities are never substituted and a document that declares
 /// any entity is refused; elements nest at most `XMLEventParser.maxDepth` deep, libxml2's text limits

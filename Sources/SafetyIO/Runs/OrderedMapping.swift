@@ -17,9 +17,9 @@ enum MappedItem {
 
 /// Maps decoded records on every core while keeping the single-threaded result exactly.
 ///
-/// The decoder runs on the calling thread and hands items in; about every `batchSize` items are mapped
-/// (typed, validated, looked up in the code lists, written as CSV bytes) as one task on a
-/// concurrent queue. `commit` then sees every item strictly in input order, one batch after
+/// The decoder runs on the calling thread and hands items in (an array per chunk); about every
+/// `batchSize` items are mapped (typed, validated, looked up in the code lists, written as CSV
+/// bytes) as one task on a concurrent queue. `commit` then sees every item strictly in input order, one batch after
 /// another on a serial queue of its own (so the decoding thread does nothing but decode), so
 /// counts, duplicate-id checks, rejects and notes are those of a sequential run. At most `window`
 /// batches are in flight, so memory stays bounded whatever the export's size.
