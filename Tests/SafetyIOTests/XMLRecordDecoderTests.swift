@@ -226,6 +226,24 @@ struct XMLPullTests {
         }
     }
 
+    /// Element texts reach the mapper trimmed, as CSV cells do; a record with an attribute or
+    /// outside value (strings as they stand) is marked untrimmed, so the mapper trims every value.
+    @Test func elementTextsAreTrimmedAndAttributeValuesLeftToTheMapper() throws {
+        let deaths = "\n  2\u{3000}", note = " x, y "
+        let xml = Array("<Export xmlns=\"urn:jj\"><Accident id=\" A1 \"><Deaths>\(deaths)</Deaths><Note>\(note)</Note></Accident></Export>".utf8)
+        func record(_ keys: [String]) throws -> RawRecord? {
+            let decoder = try XMLRecordDecoder(layout: layout, sourceKeys: keys, file: "x.xml", member: nil)
+            var items: [DecodedItem] = []
+            try decoder.decode(MemoryByteSource(xml)) { items += $0 }
+            return items.first?.rawRecord
+        }
+        let texts = try #require(try record(["jj:Deaths", "jj:Note"]))
+        #expect(texts.valuesTrimmed && texts.values == [TextCleaning.trimmed(deaths), TextCleaning.trimmed(note)])
+        #expect(texts.values == ["2", "x, y"])
+        let withAttribute = try #require(try record(["@id", "jj:Deaths", "jj:Note"]))
+        #expect(!withAttribute.valuesTrimmed && withAttribute.values == [" A1 ", deaths, note])
+    }
+
     /// What the consumer throws (a commit failure, say) stops the parse and is thrown as it is;
     /// so is what the source throws (a corrupt gzip stream, say).
     @Test func errorsFromTheConsumerAndTheSourceComeThroughAsTheyAre() throws {

@@ -286,7 +286,10 @@ public final class XMLRecordDecoder: RecordDecoder {
                 if recordTooLarge {
                     queue.append(.rejection(Rejection(position: position, field: "", value: "", reason: .recordTooLarge(limitBytes: maxTextBytes))))
                 } else {
-                    queue.append(.textRecord(texts.finish(position: position, values: values, trims: false)))
+                    // Element texts are read trimmed, as CSV cells are (the mapper then need not trim
+                    // them again); attribute and outside values are strings as they stand, which
+                    // the mapper trims, so a record that has any is read untrimmed.
+                    queue.append(.textRecord(texts.finish(position: position, values: values, trims: !usesValues)))
                 }
             }
         }
