@@ -167,8 +167,8 @@ struct XMLRecordDecoderTests {
 /// The ingest lets libxml2 pull a whole source (`decode`); tests and workbooks push chunks. Both
 /// must give the same records, positions and failures, whatever the source's chunk size.
 struct XMLPullTests {
-    let layout = DepartmentMapping.XMLLayout(namespaces: ["jj": "urn:jj"], record: "/jj:Export/jj:Accident")
-    let keys = ["@id", "jj:Deaths", "jj:Place/@town", "jj:Note"]
+    let layout = XMLRecordDecoderTests().layout
+    let keys = XMLRecordDecoderTests().keys
 
     enum Outcome: Equatable {
         case records([[String?]], [SourcePosition])

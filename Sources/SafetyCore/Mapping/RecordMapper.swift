@@ -317,10 +317,9 @@ public struct RecordMapper: Sendable {
         func value<Raw: SlotTexts>(at index: Int, raw: Raw, fileExportDate: LocalDate?) -> String? {
             let plain = plainSlots[index]
             if plain >= 0 && raw.textsTrimmed { return raw.text(plain) }
-            func trim(_ text: String) -> String { raw.textsTrimmed ? text : TextCleaning.trimmed(text) }
             guard let plan = planRefs[index] else {
                 if index == Compiled.sourceIndex { return department }
-                if let slot = exportDateSlot { return raw.text(slot).map(trim) }
+                if let slot = exportDateSlot { return raw.text(slot).map { Compiled.trimmed($0, of: raw) } }
                 return fileExportDate?.description
             }
             // Borrowed: every mapping thread retaining the same plan per record made its count a
@@ -328,11 +327,15 @@ public struct RecordMapper: Sendable {
             return plan._withUnsafeGuaranteedRef { plan in value(plan: plan, name: index, raw: raw) }
         }
 
+        /// A text of `raw`, trimmed unless `raw` gives its texts trimmed.
+        private static func trimmed<Raw: SlotTexts>(_ text: String, of raw: Raw) -> String {
+            raw.textsTrimmed ? text : TextCleaning.trimmed(text)
+        }
+
         private func value<Raw: SlotTexts>(plan: FieldPlan, name index: Int, raw: Raw) -> String? {
-            func trim(_ text: String) -> String { raw.textsTrimmed ? text : TextCleaning.trimmed(text) }
             let trimmed: String
             if let constant = plan.constant { trimmed = constant } else if let slot = plan.slot, let text = raw.text(slot) {
-                trimmed = trim(text)
+                trimmed = Compiled.trimmed(text, of: raw)
             } else {
                 return nil
             }

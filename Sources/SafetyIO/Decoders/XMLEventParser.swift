@@ -247,15 +247,14 @@ final class XMLEventParser {
         try withoutActuallyEscaping(beforeChunk) { beforeChunk in
             let input = PullInput(source: source, beforeChunk: beforeChunk)
             let me = Unmanaged.passUnretained(self).toOpaque()
-            let made = withExtendedLifetime(input) {
-                xmlCreateIOParserCtxt(&sax, me, { ctx, buffer, length in
-                    guard let ctx, let buffer else { return -1 }
-                    return Unmanaged<PullInput>.fromOpaque(ctx)._withUnsafeGuaranteedRef { $0.read(into: buffer, count: Int(length)) }
-                }, nil, Unmanaged.passUnretained(input).toOpaque(), XML_CHAR_ENCODING_NONE)
-            }
+            let made = xmlCreateIOParserCtxt(&sax, me, { ctx, buffer, length in
+                guard let ctx, let buffer else { return -1 }
+                return Unmanaged<PullInput>.fromOpaque(ctx)._withUnsafeGuaranteedRef { $0.read(into: buffer, count: Int(length)) }
+            }, nil, Unmanaged.passUnretained(input).toOpaque(), XML_CHAR_ENCODING_NONE)
             guard let made else { throw IngestFailure.unreadable(file: file, reason: "libxml2 could not create a parser") }
             context = made
             xmlCtxtUseOptions(made, Int32(XML_PARSE_NONET.rawValue))
+            // The context reads through `input` until the parse ends.
             try withExtendedLifetime(input) {
                 _ = xmlParseDocument(made)
                 if let error = input.error { throw error }

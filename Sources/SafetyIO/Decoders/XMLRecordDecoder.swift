@@ -300,6 +300,8 @@ public final class XMLRecordDecoder: RecordDecoder {
         name.uri.isEmpty ? name.local : "{\(name.uri)}\(name.local)"
     }
 
+    private var emptyExport: IngestFailure { .emptyExport(file: state.file, member: state.member, what: "0 bytes of XML") }
+
     /// The items completed so far, handed on whole (the decoder starts a new array).
     private func drain() -> [DecodedItem] {
         let capacity = state.queue.count
@@ -320,14 +322,14 @@ public final class XMLRecordDecoder: RecordDecoder {
     /// each chunk completes go to `consume` before the next chunk is read. The same items and
     /// failures as feeding the chunks, then finishing.
     public func decode(_ source: ByteSource, consume: ([DecodedItem]) throws -> Void) throws {
-        try events.parser.parse(source, emptySource: IngestFailure.emptyExport(file: state.file, member: state.member, what: "0 bytes of XML")) {
+        try events.parser.parse(source, emptySource: emptyExport) {
             try consume(drain())
             (state.file, state.member) = (state.file.unshared, state.member?.unshared)
         }
     }
 
     public func finish() throws -> [DecodedItem] {
-        if !sawBytes { throw IngestFailure.emptyExport(file: state.file, member: state.member, what: "0 bytes of XML") }
+        if !sawBytes { throw emptyExport }
         try events.parser.finish()
         return drain()
     }

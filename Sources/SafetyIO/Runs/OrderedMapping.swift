@@ -19,10 +19,11 @@ enum MappedItem {
 ///
 /// The decoder runs on the calling thread and hands items in (an array per chunk); about every
 /// `batchSize` items are mapped (typed, validated, looked up in the code lists, written as CSV
-/// bytes) as one task on a concurrent queue. `commit` then sees every item strictly in input order, one batch after
-/// another on a serial queue of its own (so the decoding thread does nothing but decode), so
-/// counts, duplicate-id checks, rejects and notes are those of a sequential run. At most `window`
-/// batches are in flight, so memory stays bounded whatever the export's size.
+/// bytes) as one task on a concurrent queue. `commit` then sees every item strictly in input
+/// order, one batch after another on a serial queue of its own (so the decoding thread does
+/// nothing but decode), so counts, duplicate-id checks, rejects and notes are those of a
+/// sequential run. At most `window` batches are in flight, so memory stays bounded whatever the
+/// export's size.
 ///
 /// `commit` runs on that queue only: what it changes, the calling thread leaves alone until
 /// `finish` (or `stop`) returns. The first error it throws ends the committing; `add` and

@@ -98,9 +98,9 @@ public final class AtomicFile {
     /// written so far (still unflushed) is exactly the source's first `sourcePrefix` bytes (its
     /// header, say) and the rest of the source is what the file should hold (the caller knows);
     /// false, and nothing changed, when it is not or linking fails (another file system, say):
-    /// the caller then copies. A copy of a large
-    /// normalised file costs the kernel as much time as the rest of the step; a link costs
-    /// nothing, and is as safe: every output is written to a new file and renamed, never in place.
+    /// the caller then copies. A copy of a large normalised file costs the kernel as much time as
+    /// the rest of the step; a link costs nothing, and is as safe: every output is written to a
+    /// new file and renamed, never in place.
     func link(to source: String, sourceFD: Int32, sourcePrefix: Int) -> Bool {
         guard fd >= 0, !buffer.isEmpty, flushedBytes == 0, sourcePrefix == buffer.count else { return false }
         var start = [UInt8](repeating: 0, count: buffer.count)
