@@ -69,9 +69,12 @@ struct BucketedPackageTests {
         }
         let pipeline = try PipelineLoader.load(Fixture.repositoryRoot.path + "/Pipelines/mingguang/pipeline.yaml")
         var outputs: [[String]] = []
-        for (name, bucketBytes) in [("one", 8 << 20), ("many", 16 << 10)] {
+        // "pieces": pass 1 reads every input in two pieces on two workers, each with its own buckets.
+        for (name, bucketBytes, minShardBytes) in [("one", 8 << 20, 8 << 20), ("many", 16 << 10, 8 << 20), ("pieces", 16 << 10, 1),
+                                                   ("pieces in memory", 8 << 20, 1)] {
             var run = PackageRun(pipeline: pipeline, ingestDirectories: months, outputDirectory: root + "/" + name)
             run.bucketBytes = bucketBytes
+            run.minShardBytes = minShardBytes
             let totals = try run.run()
             #expect(totals.superseded == 400 + 800)
             outputs.append(try ["normalized/drill.csv", "corrections.csv", "ingest-summary.csv"].map {
@@ -81,12 +84,35 @@ struct BucketedPackageTests {
             #expect(leftovers.isEmpty, "spill files are removed: \(leftovers)")
         }
         #expect(outputs[0] == outputs[1])
+        #expect(outputs[0] == outputs[2])
+        #expect(outputs[0] == outputs[3])
         let normalized = outputs[1][0].split(separator: "\n")
         #expect(normalized.count == 1 + 1200)
         #expect(normalized[6].hasPrefix("\"D\"\"5\"\",x\",应急管理局,2020-04-05,"), "winners keep input order")
         // Ids 0, 7, 14 … changed participants in each later month: 2 corrections for those of month 1.
         #expect(outputs[1][1].contains("drill,消防大队,D0,participants,11,13,2020-02-05,2020-04-05,,,,\n"))
         #expect(outputs[1][1].contains("drill,消防大队,D0,participants,12,13,2020-03-05,2020-04-05,,,,\n"))
+    }
+
+    /// A damaged row is refused with its record number in the file, whichever piece pass 1 read it in.
+    @Test func aDamagedRowIsNamedByItsRecordInEveryPiece() throws {
+        let root = try Fixture.temporaryDirectory()
+        let helper = PackageRunTests()
+        let rows = (0..<1000).map { helper.drill("D\($0)", exported: "2020-02-05", participants: "10") }
+        let folder = try helper.ingestFolder(root, "m1", rows: rows)
+        var lines = try String(contentsOfFile: folder + "/drill.csv", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        lines[900] = "D899,应急管理局,2020-02-05"   // record 900 (the header is record 0), in the second half
+        try AtomicFile.write(lines.joined(separator: "\n"), to: folder + "/drill.csv")
+        let pipeline = try PipelineLoader.load(Fixture.repositoryRoot.path + "/Pipelines/mingguang/pipeline.yaml")
+        for minShardBytes in [8 << 20, 1] {
+            var run = PackageRun(pipeline: pipeline, ingestDirectories: [folder], outputDirectory: root + "/out\(minShardBytes)")
+            run.minShardBytes = minShardBytes
+            #expect {
+                _ = try run.run()
+            } throws: { error in
+                "\(error)".contains("record 900: 3 fields, expected 13")
+            }
+        }
     }
 
     /// Shards resolved apart (the Spark driver's tasks) and assembled give one run's bytes: the

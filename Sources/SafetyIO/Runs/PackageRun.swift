@@ -18,6 +18,8 @@ public struct PackageRun {
     public let outputDirectory: String
     /// The re-export resolution's bucket size: the memory one bucket takes while it is resolved.
     public var bucketBytes = 4 << 20
+    /// Re-export resolution reads an ingest file this large or larger on every core, in pieces.
+    public var minShardBytes = 8 << 20
     /// Resolve one shard of the (source, id) keys only (`index` of `count`): OUTPUT gets the
     /// shard's normalized rows (for its partial indicators) and `runs/`, which `assembling` merges.
     public var shard: (index: Int, count: Int)?
@@ -146,6 +148,7 @@ public struct PackageRun {
             if assembling.isEmpty {
                 var resolver = ReexportResolver(kind: kind, pipeline: pipeline.config, inputs: files.count, spillDirectory: spill)
                 resolver.bucketBytes = bucketBytes
+                resolver.minShardBytes = minShardBytes
                 resolver.shard = shard
                 resolver.runsDirectory = runs
                 var inputs = files

@@ -38,6 +38,9 @@ struct ReexportResolver {
     /// runs kept for the assembly name rows as the whole files hold them.
     var offsetsFiles: [String?] = []
 
+    /// Pass 1 cuts an input this large or larger into one piece per core.
+    var minShardBytes = 8 << 20
+
     /// Per input: rows superseded by a later export.
     private(set) var superseded: [Int]
 
@@ -63,8 +66,11 @@ struct ReexportResolver {
         var writer: SpillWriter?
         /// A finished run kept in a file by an earlier process (a shard's), read only.
         var file: String?
+        /// Pass 1's buckets: one per worker, in input order, read as one.
+        var parts: [Bucket] = []
         init() {}
         init(file: String) { self.file = file }
+        init(parts: [Bucket]) { self.parts = parts }
         func append(seq: UInt64, input: Int, row: UnsafeBufferPointer<UInt8>) throws {
             // The 16-byte head in one piece: one append instead of three.
             var head: (UInt64, UInt32, UInt32) = (seq.littleEndian, UInt32(input).littleEndian, UInt32(row.count).littleEndian)
@@ -79,6 +85,11 @@ struct ReexportResolver {
             }
         }
         func load() throws -> [UInt8] {
+            if !parts.isEmpty {
+                var bytes = try parts[0].load()
+                for part in parts.dropFirst() { bytes += try part.load() }
+                return bytes
+            }
             guard let writer else { return memory }
             try writer.finish()
             let bytes = try readWholeFile(writer.path)
@@ -156,84 +167,63 @@ struct ReexportResolver {
         }
         // An entry is about two fifths of its row.
         let count = max(1, min(maxBuckets, (total / 5 * 2 + bucketBytes - 1) / bucketBytes))
-        let buckets = (0..<count).map { _ in Bucket() }
-        if count > 1 {
-            try AtomicFile.makeDirectories(spillDirectory)
-            for (b, bucket) in buckets.enumerated() {
-                bucket.writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue)-\(b).bucket")
+
+        // Pass 1 on every core: the inputs cut at record boundaries into pieces (a large file in
+        // `cores` shards), each worker given a run of consecutive pieces. A worker writes its own
+        // buckets, so bucket b is worker 0's part, then worker 1's…: entries in input order.
+        var pieces: [Pass1Piece] = []
+        for (input, file) in existing {
+            for shard in try CSVRecordScanner.shardStarts(of: file, count: max(1, cores), minBytes: minShardBytes) {
+                pieces.append(Pass1Piece(input: input, file: file, range: shard.range, firstIndex: shard.firstIndex))
             }
         }
-        defer { for bucket in buckets { if let w = bucket.writer { unlink(w.path) } } }
-        // Rows of other shards: skipped in the last pass like superseded ones (always on disk).
-        let foreign = Bucket()
-        if shard != nil {
-            try AtomicFile.makeDirectories(spillDirectory)
-            foreign.writer = try SpillWriter(path: spillDirectory + "/\(kind.rawValue).foreign")
+        // Consecutive pieces to each worker, about equal bytes each (a worker left without a piece is dropped).
+        var assigned = Array(repeating: [Pass1Piece](), count: max(1, cores))
+        var before = 0, last = 0
+        for piece in pieces {
+            last = max(last, min(assigned.count - 1, total > 0 ? before * assigned.count / total : 0))
+            assigned[last].append(piece)
+            before += piece.range.count
         }
-        defer { if let w = foreign.writer { unlink(w.path) } }
-
-        // Pass 1: an entry per data row to the bucket of its key, in input order. Each input's
-        // layout is checked on the way: where every row is followed by exactly one LF (as the
-        // ingest writes), the rows can be copied as byte ranges.
-        let width = header.count
-        let columns = RecordSchema.contentColumns(of: kind)
-        var split = CSVFieldSplitter()
-        var entry: [UInt8] = []
+        assigned.removeAll { $0.isEmpty }
+        if assigned.isEmpty { assigned = [[]] }  // no input: one worker with nothing to read
+        let (workers, work) = (assigned.count, assigned)
+        if count > 1 || shard != nil { try AtomicFile.makeDirectories(spillDirectory) }
+        // The writers' buffers share what one worker's had, so memory does not grow with the cores.
+        let capacity = max(1 << 12, (1 << 16) / workers)
+        let parts = try (0..<workers).map { w in
+            try Pass1Part(buckets: count, spill: count > 1 ? spillDirectory + "/\(kind.rawValue)-\(w)" : nil,
+                          foreign: shard != nil ? spillDirectory + "/\(kind.rawValue)-\(w).foreign" : nil, capacity: capacity)
+        }
+        defer { for part in parts { part.removeFiles() } }
+        let results = ShardResults<[Pass1Piece.Layout]>(count: workers)
+        let (kindName, shardOf, contentColumns) = (kind.rawValue, shard, RecordSchema.contentColumns(of: kind))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            results.set(w, Result {
+                try work[w].map { piece in
+                    try ReexportResolver.passOne(piece, into: parts[w], buckets: count, header: header, kind: kindName,
+                                                 shard: shardOf, contentColumns: contentColumns)
+                }
+            })
+        }
         var dataStart = Array(repeating: 0, count: files.count)
-        var plain = Array(repeating: false, count: files.count)
+        var plain = Array(repeating: true, count: files.count)
+        var layouts: [(Pass1Piece, Pass1Piece.Layout)] = []
+        for (w, result) in results.values.enumerated() { layouts += zip(assigned[w], try result.get()).map { ($0, $1) } }
         for (input, file) in existing {
-            var expected = 0
-            var regular = true
-            try CSVRecordScanner(path: file).forEachRecord { record, index, offset in
-                regular = regular && offset == expected
-                expected = offset + record.count + 1
-                split.split(record)
-                if index == 0 {
-                    guard split.strings(in: record) == header else {
-                        throw IngestFailure.corruptNormalizedData(message: "\(file):1: header is not the \(kind.rawValue) schema")
-                    }
-                    dataStart[input] = expected
-                    return
-                }
-                guard split.count == width else {
-                    throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): \(split.count) fields, expected \(width)")
-                }
-                let id = split.raw(0, in: record), source = split.raw(1, in: record), date = split.raw(2, in: record)
-                let h = ReexportResolver.keyHash(source: source, id: id)
-                if let shard, ReexportResolver.shard(of: h, count: shard.count) != shard.index {
-                    try withUnsafeBytes(of: UInt32(record.count).littleEndian) {
-                        try foreign.append(seq: ReexportResolver.position(input: input, offset: offset), input: 0, row: $0.bindMemory(to: UInt8.self))
-                    }
-                    return
-                }
-                let content = UnsafeBufferPointer(rebasing: record[split.start(columns.lowerBound)..<split.end(columns.upperBound - 1)])
-                let (c1, c2) = ReexportResolver.contentHash(content)
-                guard id.count <= Int(UInt16.max), source.count <= Int(UInt16.max), date.count <= Int(UInt16.max) else {
-                    throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): id, source or export date over 64 KB")
-                }
-                // The entry: both content hashes, then id, source and export date, each after its length.
-                let size = 16 + 6 + id.count + source.count + date.count
-                if entry.count < size { entry = [UInt8](repeating: 0, count: max(size, 2 * entry.count, 256)) }
-                try entry.withUnsafeMutableBytes { out in
-                    out.storeBytes(of: c1.littleEndian, toByteOffset: 0, as: UInt64.self)
-                    out.storeBytes(of: c2.littleEndian, toByteOffset: 8, as: UInt64.self)
-                    var at = 16
-                    func put(_ field: UnsafeBufferPointer<UInt8>) {
-                        out.storeBytes(of: UInt16(truncatingIfNeeded: field.count).littleEndian, toByteOffset: at, as: UInt16.self)
-                        if let from = field.baseAddress {
-                            ByteText.copy(from, to: out.baseAddress!.assumingMemoryBound(to: UInt8.self) + at + 2, count: field.count)
-                        }
-                        at += 2 + field.count
-                    }
-                    put(id); put(source); put(date)
-                    try buckets[Int((h >> 33) % UInt64(count))].append(seq: ReexportResolver.position(input: input, offset: offset),
-                                                                       input: record.count,
-                                                                       row: UnsafeBufferPointer(start: out.baseAddress!.assumingMemoryBound(to: UInt8.self), count: size))
-                }
+            var end = 0
+            for (piece, layout) in layouts where piece.input == input {
+                if let start = layout.dataStart { dataStart[input] = start }
+                // Every row followed by exactly one LF (as the ingest writes), so rows can be copied as byte ranges.
+                plain[input] = plain[input] && layout.regular && layout.end == piece.range.upperBound
+                end = max(end, layout.end)
             }
             var info = stat()
-            plain[input] = regular && stat(file, &info) == 0 && Int(info.st_size) == expected
+            plain[input] = plain[input] && stat(file, &info) == 0 && Int(info.st_size) == end
         }
+        let buckets = (0..<count).map { b in Bucket(parts: parts.map { $0.buckets[b] }) }
+        let foreign = parts.compactMap(\.foreign)
+        for run in foreign { try run.writer?.finish() }
 
         // Pass 2: each bucket alone (on every core), into a run of superseded rows and a run of corrections.
         let sources = try existing.map { input, file -> (Int, Int32, String) in
@@ -279,10 +269,9 @@ struct ReexportResolver {
             try ReexportResolver.save(loserRuns, to: paths.superseded, inputs: existing, offsets: offsets)
             try ReexportResolver.save(correctionRuns, to: paths.corrections, inputs: existing, offsets: offsets)
         }
-        try foreign.writer?.finish()
 
         // Pass 3: the inputs again, in order, without the superseded rows (nor other shards').
-        var skip = try RunMerger(loserRuns + (shard != nil ? [foreign] : []))
+        var skip = try RunMerger(loserRuns + foreign)
         var head = skip.next()
         for (input, file) in existing {
             let fd = inputFiles[input]!.fd
@@ -312,6 +301,99 @@ struct ReexportResolver {
         }
         try skip.finish()
         try ReexportResolver.drain(correctionRuns, to: corrections)
+    }
+
+    /// A part of one input that pass 1 reads on its own: whole records, from a record boundary.
+    struct Pass1Piece {
+        let input: Int
+        let file: String
+        let range: Range<Int>
+        /// The index of its first record in the file (0 is the header).
+        let firstIndex: Int
+        /// How the piece is laid out: `regular` when every record starts where the one before it
+        /// ended plus one LF, from the piece's start to `end`; the header's end when it holds the header.
+        struct Layout { var regular = true; var end = 0; var dataStart: Int? }
+    }
+
+    /// One pass-1 worker's buckets (and, for a shard, its run of other shards' rows).
+    final class Pass1Part: @unchecked Sendable {
+        let buckets: [Bucket]
+        let foreign: Bucket?
+        init(buckets count: Int, spill: String?, foreign: String?, capacity: Int) throws {
+            buckets = try (0..<count).map { b in
+                let bucket = Bucket()
+                if let spill { bucket.writer = try SpillWriter(path: spill + "-\(b).bucket", capacity: capacity) }
+                return bucket
+            }
+            self.foreign = try foreign.map { path in
+                let run = Bucket()
+                run.writer = try SpillWriter(path: path, capacity: capacity)
+                return run
+            }
+        }
+        func removeFiles() {
+            for bucket in buckets + (foreign.map { [$0] } ?? []) { if let w = bucket.writer { unlink(w.path) } }
+        }
+    }
+
+    /// Pass 1 over one piece: an entry per data row to the bucket of its key, in the piece's
+    /// order (rows of other shards to `part.foreign`); the header checked where the piece holds it.
+    static func passOne(_ piece: Pass1Piece, into part: Pass1Part, buckets count: Int, header: [String], kind: String,
+                        shard: (index: Int, count: Int)?, contentColumns columns: Range<Int>) throws -> Pass1Piece.Layout {
+        let (input, file) = (piece.input, piece.file)
+        let width = header.count
+        var split = CSVFieldSplitter()
+        var entry: [UInt8] = []
+        var layout = Pass1Piece.Layout(end: piece.range.lowerBound)
+        try CSVRecordScanner(path: file, range: piece.range, firstIndex: piece.firstIndex).forEachRecord { record, index, offset in
+            layout.regular = layout.regular && offset == layout.end
+            layout.end = offset + record.count + 1
+            split.split(record)
+            if index == 0 {
+                guard split.strings(in: record) == header else {
+                    throw IngestFailure.corruptNormalizedData(message: "\(file):1: header is not the \(kind) schema")
+                }
+                layout.dataStart = layout.end
+                return
+            }
+            guard split.count == width else {
+                throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): \(split.count) fields, expected \(width)")
+            }
+            let id = split.raw(0, in: record), source = split.raw(1, in: record), date = split.raw(2, in: record)
+            let h = ReexportResolver.keyHash(source: source, id: id)
+            if let shard, ReexportResolver.shard(of: h, count: shard.count) != shard.index {
+                try withUnsafeBytes(of: UInt32(record.count).littleEndian) {
+                    try part.foreign!.append(seq: ReexportResolver.position(input: input, offset: offset), input: 0,
+                                             row: $0.bindMemory(to: UInt8.self))
+                }
+                return
+            }
+            let content = UnsafeBufferPointer(rebasing: record[split.start(columns.lowerBound)..<split.end(columns.upperBound - 1)])
+            let (c1, c2) = ReexportResolver.contentHash(content)
+            guard id.count <= Int(UInt16.max), source.count <= Int(UInt16.max), date.count <= Int(UInt16.max) else {
+                throw IngestFailure.corruptNormalizedData(message: "\(file): record \(index): id, source or export date over 64 KB")
+            }
+            // The entry: both content hashes, then id, source and export date, each after its length.
+            let size = 16 + 6 + id.count + source.count + date.count
+            if entry.count < size { entry = [UInt8](repeating: 0, count: max(size, 2 * entry.count, 256)) }
+            try entry.withUnsafeMutableBytes { out in
+                out.storeBytes(of: c1.littleEndian, toByteOffset: 0, as: UInt64.self)
+                out.storeBytes(of: c2.littleEndian, toByteOffset: 8, as: UInt64.self)
+                var at = 16
+                func put(_ field: UnsafeBufferPointer<UInt8>) {
+                    out.storeBytes(of: UInt16(truncatingIfNeeded: field.count).littleEndian, toByteOffset: at, as: UInt16.self)
+                    if let from = field.baseAddress {
+                        ByteText.copy(from, to: out.baseAddress!.assumingMemoryBound(to: UInt8.self) + at + 2, count: field.count)
+                    }
+                    at += 2 + field.count
+                }
+                put(id); put(source); put(date)
+                try part.buckets[Int((h >> 33) % UInt64(count))].append(
+                    seq: ReexportResolver.position(input: input, offset: offset), input: record.count,
+                    row: UnsafeBufferPointer(start: out.baseAddress!.assumingMemoryBound(to: UInt8.self), count: size))
+            }
+        }
+        return layout
     }
 
     /// Copies a file's data rows record by record, leaving out those `skip` names (position order);

@@ -106,27 +106,34 @@ struct CSVRecordScanner {
     /// Byte ranges of about equal size that together cover the file, each starting at a record
     /// boundary (after a line end outside quotes): one range for a file under `minBytes`.
     static func shards(of path: String, count: Int, minBytes: Int = 8 << 20) throws -> [Range<Int>] {
+        try shardStarts(of: path, count: count, minBytes: minBytes).map(\.range)
+    }
+
+    /// `shards`, each with the index of its first record in the file (0 is the header).
+    static func shardStarts(of path: String, count: Int, minBytes: Int = 8 << 20) throws -> [(range: Range<Int>, firstIndex: Int)] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
         let size = Int(info.st_size)
-        guard count > 1, size >= minBytes else { return [0..<size] }
+        guard count > 1, size >= minBytes else { return [(0..<size, 0)] }
         // Quote parity from the start tells which line ends are record boundaries: the scanner
         // keeps it, and stops once every boundary is found.
         struct Found: Error {}
-        var starts = [0]
+        var starts = [(offset: 0, index: 0)]
         do {
-            try CSVRecordScanner(path: path).forEachRecord { _, _, offset in
+            try CSVRecordScanner(path: path).forEachRecord { _, index, offset in
                 if offset >= size / count * starts.count {
-                    starts.append(offset)
+                    starts.append((offset, index))
                     if starts.count == count { throw Found() }
                 }
             }
         } catch is Found {}
-        starts = starts.filter { $0 < size }
-        return starts.indices.map { starts[$0]..<($0 + 1 < starts.count ? starts[$0 + 1] : size) }
+        starts = starts.filter { $0.offset < size }
+        return starts.indices.map { i in
+            (starts[i].offset..<(i + 1 < starts.count ? starts[i + 1].offset : size), starts[i].index)
+        }
     }
 
     /// Calls `body` with each record's bytes (without its line end) and its 0-based index.
