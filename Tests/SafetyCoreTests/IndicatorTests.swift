@@ -4,6 +4,75 @@ import Testing
 struct IndicatorAccumulatorTests {
     let ytd = ReportingPeriod(parsing: "2020-YTD-10")!
 
+    /// Records counted together (many per fine cell, rolled up into their cells at the end)
+    /// give the cells that adding each record alone gives: every kind, scopes, categories,
+    /// sector groups, months, windows of this year, last year and the period before.
+    @Test func countingRecordsTogetherEqualsAddingEachAlone() {
+        let periods = ["2020-YTD-10", "2020Q2", "2020-06", "2020"].map { ReportingPeriod(parsing: $0)! }
+        let groups = ["建筑": ["工矿商贸"], "商贸制造": ["工矿商贸"]]
+        let sectors = ["道路交通运输", "建筑", "商贸制造", "其他"], regions = ["明光街道", "女山湖镇", "古沛镇"]
+        let scopes: [AccidentScope] = [.operating, .nonOperating, .unknown]
+        var records: [NormalizedRecord] = []
+        for i in 0..<240 {
+            let month = 1 + i % 12, day = 1 + i % 28
+            let date = Build.date("\(2019 + (i / 4) % 2)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)")
+            let (region, sector) = (regions[i % 3], sectors[i % 4])
+            var provenance = Build.provenance(i)
+            provenance.source = i % 5 == 0 ? "消防大队" : "应急管理局"
+            switch i % 4 {
+            case 0:
+                var r = AccidentRecord(id: "A\(i)", provenance: provenance, date: date, region: region, sector: sector, deaths: i % 3,
+                                       seriousInjuries: i % 2, minorInjuries: i % 7 == 0 ? nil : 1, directLossFen: Int64(i * 100),
+                                       scope: scopes[i % 3])
+                r.category = i % 6 == 0 ? "" : "车辆伤害"
+                records.append(.accident(r))
+            case 1:
+                records.append(.hazard(HazardRecord(
+                    id: "H\(i)", provenance: provenance, foundDate: date, region: region, sector: sector, enterprise: "某公司",
+                    level: i % 9 == 0 ? .major : .general, rectifiedDate: i % 3 == 0 ? nil : date.adding(days: i % 40),
+                    deadline: date.adding(days: 30), listed: i % 10 == 1, listingBatch: i % 10 == 1 ? "2020-\(i % 3)" : "")))
+            case 2:
+                records.append(.enforcement(EnforcementRecord(id: "E\(i)", provenance: provenance, date: date, region: region,
+                                                              sector: sector, enterprise: "某公司", action: .fine,
+                                                              fineFen: i % 11 == 0 ? nil : Int64(i))))
+            default:
+                records.append(.inspection(InspectionRecord(id: "I\(i)", provenance: provenance, date: date, region: region,
+                                                            sector: sector, enterprise: "某公司", groupID: "G\(i % 13)")))
+            }
+        }
+        var counter = CellCounter(periods: periods, sectorGroups: groups)
+        records.forEach { counter.add($0) }
+        let together = counter.finish()
+        var alone = IndicatorAccumulator(periods: periods, sectorGroups: groups)
+        records.forEach { alone.add($0) }
+        #expect(together.cells.count > 150)
+        #expect(together.cells == alone.cells)
+        // Against the records themselves: hazards per window and region, and per window and month.
+        var checked = 0
+        for w in 0..<(periods.count * 3) {
+            guard let window = together.window(w) else { continue }
+            let inWindow = records.compactMap { record -> HazardRecord? in
+                if case .hazard(let h) = record, window.contains(h.foundDate) { return h } else { return nil }
+            }
+            for region in regions {
+                let n = Int64(inWindow.filter { $0.region == region }.count)
+                #expect((together.cells[IndicatorAccumulator.Cell(window: w, breakdown: .region(region))]?.records[.hazard] ?? 0) == n)
+                checked += n > 0 ? 1 : 0
+            }
+            if w % 3 == 0 {
+                for month in 1...12 {
+                    let key = "\(window.end.year)-\(month < 10 ? "0" : "")\(month)"
+                    let n = Int64(inWindow.filter { $0.foundDate.month == month }.count)
+                    #expect((together.cells[IndicatorAccumulator.Cell(window: w, breakdown: Breakdown(.month, key))]?.records[.hazard] ?? 0) == n)
+                }
+            }
+        }
+        #expect(checked > 10)
+        let all = IndicatorAccumulator.Cell(window: 9, breakdown: .all)   // the year 2020
+        #expect(together.cells[all]?.records[.hazard] == 30)
+        #expect(together.cells[IndicatorAccumulator.Cell(window: 9, breakdown: Breakdown(.sectorGroup, "工矿商贸"))]?.records[.enforcement] == 30)
+    }
+
     func table(_ records: [NormalizedRecord], periods: [ReportingPeriod]? = nil) -> IndicatorTable {
         var accumulator = IndicatorAccumulator(periods: periods ?? [ytd])
         records.forEach { accumulator.add($0) }

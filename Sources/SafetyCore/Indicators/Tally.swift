@@ -209,28 +209,38 @@ public struct Tally: Sendable, Hashable, Codable {
 /// Records counted per kind: one integer per kind, no hashing on the hot path. Encoded as the
 /// object of the kinds met (`{"hazard": 62159}`), as a dictionary keyed by kind would be.
 public struct KindCounts: Sendable, Hashable, Codable {
-    private var counts = [Int64](repeating: 0, count: RecordKind.allCases.count)
+    /// Held in the tally itself (an array would be an allocation of its own, one more cache
+    /// line to fetch for every cell a record counts into).
+    private var accident: Int64 = 0, hazard: Int64 = 0, enforcement: Int64 = 0, inspection: Int64 = 0, drill: Int64 = 0
+    private var hazardSummary: Int64 = 0
 
     public init() {}
 
-    @inline(__always) private static func slot(_ kind: RecordKind) -> Int {
-        switch kind {
-        case .accident: 0
-        case .hazard: 1
-        case .enforcement: 2
-        case .inspection: 3
-        case .drill: 4
-        case .hazardSummary: 5
+    public subscript(kind: RecordKind) -> Int64 {
+        get {
+            switch kind {
+            case .accident: accident
+            case .hazard: hazard
+            case .enforcement: enforcement
+            case .inspection: inspection
+            case .drill: drill
+            case .hazardSummary: hazardSummary
+            }
+        }
+        set {
+            switch kind {
+            case .accident: accident = newValue
+            case .hazard: hazard = newValue
+            case .enforcement: enforcement = newValue
+            case .inspection: inspection = newValue
+            case .drill: drill = newValue
+            case .hazardSummary: hazardSummary = newValue
+            }
         }
     }
 
-    public subscript(kind: RecordKind) -> Int64 {
-        get { counts[KindCounts.slot(kind)] }
-        set { counts[KindCounts.slot(kind)] = newValue }
-    }
-
     public mutating func add(_ other: KindCounts) {
-        for i in counts.indices { counts[i] += other.counts[i] }
+        for kind in RecordKind.allCases { self[kind] += other[kind] }
     }
 
     public init(from decoder: any Decoder) throws {
