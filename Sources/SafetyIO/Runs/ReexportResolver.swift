@@ -86,8 +86,14 @@ struct ReexportResolver {
         }
         func load() throws -> [UInt8] {
             if !parts.isEmpty {
-                var bytes = try parts[0].load()
-                for part in parts.dropFirst() { bytes += try part.load() }
+                let writers = parts.compactMap(\.writer)
+                if writers.isEmpty { return parts.flatMap(\.memory) }  // one bucket, small: in memory
+                guard writers.count == parts.count else {
+                    throw IngestFailure.corruptNormalizedData(message: "a re-export bucket is partly on disk, partly in memory")
+                }
+                for writer in writers { try writer.finish() }
+                let bytes = try readWholeFiles(writers.map(\.path))
+                for writer in writers { unlink(writer.path) }
                 return bytes
             }
             guard let writer else { return memory }

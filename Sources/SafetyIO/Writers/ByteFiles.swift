@@ -60,26 +60,39 @@ final class SpillWriter {
 
 /// Reads a whole file into memory: a spill bucket, which is small by construction.
 func readWholeFile(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
-    let size = Int(info.st_size)
-    var bytes = [UInt8](repeating: 0, count: size)
+    try readWholeFiles([path])
+}
+
+/// Reads files one after another into one array, each read into its place (a bucket written in
+/// parts is never held twice).
+func readWholeFiles(_ paths: [String]) throws -> [UInt8] {
+    let fds = try paths.map { path in
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        return fd
+    }
+    defer { for fd in fds { close(fd) } }
+    let sizes = try zip(paths, fds).map { path, fd in
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        return Int(info.st_size)
+    }
+    var bytes = [UInt8](repeating: 0, count: sizes.reduce(0, +))
     var done = 0
     try bytes.withUnsafeMutableBytes { raw in
-        while done < size {
-            let n = Glibc.read(fd, raw.baseAddress! + done, size - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno)))
+        for (i, fd) in fds.enumerated() {
+            let end = done + sizes[i]
+            while done < end {
+                let n = Glibc.read(fd, raw.baseAddress! + done, end - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IngestFailure.unreadable(file: paths[i], reason: String(cString: strerror(errno)))
+                }
+                if n == 0 { throw IngestFailure.unreadable(file: paths[i], reason: "shorter than when it was opened") }
+                done += n
             }
-            if n == 0 { break }
-            done += n
         }
     }
-    if done < size { bytes.removeLast(size - done) }
     return bytes
 }
 
