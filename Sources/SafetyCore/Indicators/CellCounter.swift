@@ -1,7 +1,8 @@
 /// Counts records into an `IndicatorAccumulator`'s cells without hashing a string per record:
-/// breakdown keys (region, sector, source department, month) become small slot numbers once,
-/// and each record finds its cells by array index. `finish()` gives the accumulator, whose cells
-/// are exactly those `IndicatorAccumulator.add` would have made.
+/// breakdown keys (region, sector, source department, month) become small slot numbers once.
+/// A record is counted once per window, into the fine cell of its combination of slots and its
+/// month; `finish()` adds each fine cell into every cell it stands for (tallies add exactly) and
+/// gives the accumulator, whose cells are exactly those `IndicatorAccumulator.add` would have made.
 ///
 /// A reader that already knows which records share a region, sector or source passes its own
 /// small ids (`add(_:regionID:sectorID:sourceID:)`), so not even a lookup by text is needed.

@@ -84,22 +84,18 @@ struct ReexportResolver {
                 }
             }
         }
+        /// The bucket's bytes (its parts' one after another): spilled ones read into one array
+        /// and their files removed.
         func load() throws -> [UInt8] {
-            if !parts.isEmpty {
-                let writers = parts.compactMap(\.writer)
-                if writers.isEmpty { return parts.flatMap(\.memory) }  // one bucket, small: in memory
-                guard writers.count == parts.count else {
-                    throw IngestFailure.corruptNormalizedData(message: "a re-export bucket is partly on disk, partly in memory")
-                }
-                for writer in writers { try writer.finish() }
-                let bytes = try readWholeFiles(writers.map(\.path))
-                for writer in writers { unlink(writer.path) }
-                return bytes
+            let pieces = parts.isEmpty ? [self] : parts
+            let writers = pieces.compactMap(\.writer)
+            if writers.isEmpty { return pieces.count == 1 ? pieces[0].memory : pieces.flatMap(\.memory) }  // one small bucket
+            guard writers.count == pieces.count else {
+                throw IngestFailure.corruptNormalizedData(message: "a re-export bucket is partly on disk, partly in memory")
             }
-            guard let writer else { return memory }
-            try writer.finish()
-            let bytes = try readWholeFile(writer.path)
-            unlink(writer.path)
+            for writer in writers { try writer.finish() }
+            let bytes = try readWholeFiles(writers.map(\.path))
+            for writer in writers { unlink(writer.path) }
             return bytes
         }
     }

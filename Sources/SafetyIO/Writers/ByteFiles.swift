@@ -58,13 +58,8 @@ final class SpillWriter {
     }
 }
 
-/// Reads a whole file into memory: a spill bucket, which is small by construction.
-func readWholeFile(_ path: String) throws -> [UInt8] {
-    try readWholeFiles([path])
-}
-
 /// Reads files one after another into one array, each read into its place (a bucket written in
-/// parts is never held twice).
+/// parts is never held twice): spill buckets, small by construction.
 func readWholeFiles(_ paths: [String]) throws -> [UInt8] {
     let fds = try paths.map { path in
         let fd = open(path, O_RDONLY | O_CLOEXEC)
