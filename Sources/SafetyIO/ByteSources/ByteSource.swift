@@ -18,10 +18,13 @@ public final class FileByteSource: ByteSource {
     private let chunkSize: Int
     /// Bytes delivered so far.
     public private(set) var offset = 0
+    /// The bytes read: the whole file, or a piece of it (read with `pread`).
+    private let range: Range<Int>?
 
-    public init(path: String, chunkSize: Int = 1 << 16) throws {
+    public init(path: String, chunkSize: Int = 1 << 16, range: Range<Int>? = nil) throws {
         self.path = path
         self.chunkSize = chunkSize
+        self.range = range
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
         var info = stat()
@@ -37,9 +40,12 @@ public final class FileByteSource: ByteSource {
         // Read into the array's uninitialized memory: zeroing each chunk first cost a memset of
         // the whole file on the decoding thread.
         var failure: Int32 = 0
-        let buffer = [UInt8](unsafeUninitializedCapacity: chunkSize) { memory, count in
+        let wanted = range.map { min(chunkSize, $0.count - offset) } ?? chunkSize
+        if wanted <= 0 { return nil }
+        let buffer = [UInt8](unsafeUninitializedCapacity: wanted) { memory, count in
             while true {
-                let n = Glibc.read(fd, memory.baseAddress, chunkSize)
+                let n = range.map { pread(fd, memory.baseAddress, wanted, off_t($0.lowerBound + offset)) }
+                    ?? Glibc.read(fd, memory.baseAddress, wanted)
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 { failure = errno }
                 count = max(0, n)

@@ -72,11 +72,24 @@ public struct CSVReader {
     private var recordOffset = 0
     private var inRecord = false
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20, skipsLargeRecords: Bool = false) {
+    /// `line` and `offset`: where the first byte fed lies in the stream (a reader of one piece of
+    /// a file, cut at a record boundary, numbers lines and offsets as a reader of the whole would).
+    public init(delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20, skipsLargeRecords: Bool = false,
+                line: Int = 1, offset: Int = 0) {
         self.delimiter = delimiter
         self.maxRecordBytes = maxRecordBytes
         self.skipsLargeRecords = skipsLargeRecords
+        self.line = line
+        self.offset = offset
     }
+
+    /// The line the next byte fed is on.
+    public var currentLine: Int { line }
+
+    /// True when the bytes fed so far end exactly at a record boundary: nothing of a record
+    /// held, outside quotes, no CR waiting for its LF. A reader of the whole stream would then
+    /// read on exactly as a fresh reader started here does.
+    public var isAtRecordStart: Bool { !inRecord && state == .fieldStart && !pendingCR }
 
     public enum Problem: Error, Equatable {
         case recordTooLarge(line: Int)

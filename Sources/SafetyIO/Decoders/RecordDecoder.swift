@@ -43,6 +43,8 @@ public final class CSVRecordDecoder: RecordDecoder {
     private var member: String?
     private var rowNumber = 0
     private var recordNumber = 0
+    /// The header's row number (non-blank rows counted from 1): a record's number is its row's less this.
+    private var headerRowNumber = 0
     private var header: [String]?
     private var columnOfKey: [Int?] = []
     private let transcoder: FieldTranscoder?
@@ -63,6 +65,37 @@ public final class CSVRecordDecoder: RecordDecoder {
         self.sourceKeys = sourceKeys
         self.file = file
         self.member = member
+    }
+
+    /// A decoder for the rest of the same export from a record boundary further on: the first
+    /// byte it is fed lies at byte `offset` on line `line`, after `rowsBefore` non-blank rows. It
+    /// reads on with this decoder's header, as this decoder would on reaching that boundary
+    /// (`boundary` says whether it did). Nil until this decoder has read the header, or when its
+    /// rows are not plain UTF-8 CSV lines.
+    func continuation(line: Int, offset: Int, rowsBefore: Int) -> CSVRecordDecoder? {
+        guard let header, transcoder == nil, !padsShortRows, rowsBefore >= headerRowNumber else { return nil }
+        let next = CSVRecordDecoder(layout: layout, sourceKeys: sourceKeys, file: file, member: member,
+                                    maxRecordBytes: maxRecordBytes, optionalKeys: optionalKeys)
+        next.reader = CSVReader(delimiter: reader.delimiter, maxRecordBytes: maxRecordBytes, skipsLargeRecords: true,
+                                line: line, offset: offset)
+        next.header = header
+        next.columnOfKey = columnOfKey
+        next.caches = Array(repeating: ByteInterner(), count: columnOfKey.count)
+        next.headerRowNumber = headerRowNumber
+        next.rowNumber = rowsBefore
+        next.recordNumber = rowsBefore - headerRowNumber
+        return next
+    }
+
+    /// The header row has been read.
+    var hasHeader: Bool { header != nil }
+
+    /// Where the bytes fed so far end, when they end at a record boundary after the header: the
+    /// line the next byte is on and the non-blank rows read (a `continuation` made with these
+    /// reads on exactly as this decoder would). Nil when they end inside a record.
+    var boundary: (line: Int, rows: Int)? {
+        guard header != nil, reader.isAtRecordStart else { return nil }
+        return (reader.currentLine, rowNumber)
     }
 
     public func feed(_ chunk: [UInt8]) throws -> [DecodedItem] {
@@ -185,6 +218,7 @@ public final class CSVRecordDecoder: RecordDecoder {
                 }
             }
             self.header = names
+            self.headerRowNumber = rowNumber
             self.columnOfKey = columns
             self.caches = Array(repeating: ByteInterner(), count: columns.count)
             return

@@ -20,6 +20,16 @@ public struct IngestSummary: Sendable, Equatable {
     public var coversStart: LocalDate?
     public var coversEnd: LocalDate?
 
+    /// Adds the counts and notes of `other`, a later run of records of the same export.
+    mutating func addCounts(of other: IngestSummary) {
+        read += other.read
+        accepted += other.accepted
+        rejected += other.rejected
+        skipped += other.skipped
+        duplicates += other.duplicates
+        notes += other.notes
+    }
+
     public var json: String {
         JSONText.object([
             ("file", JSONText.string(file)),
@@ -67,6 +77,10 @@ public struct IngestRun {
     /// its file name when not given. Export dates and `covers` years are read from the file name.
     public var name: String?
 
+    /// A plain CSV export of `minShardBytes` or more is read on up to `cores` cores in pieces.
+    public var cores = ProcessInfo.processInfo.activeProcessorCount
+    public var minShardBytes = 8 << 20
+
     public init(pipeline: LoadedPipeline, exportPath: String, outputDirectory: String, name: String? = nil) {
         self.pipeline = pipeline
         self.exportPath = exportPath
@@ -102,59 +116,51 @@ public struct IngestRun {
         var summary = IngestSummary(file: fileName, department: mapping.department, kind: mapping.kind, mapping: rule.mapping)
         (summary.coversStart, summary.coversEnd) = try IngestRun.covers(rule, fileName: baseName, fileDate: fileDate, pipelinePath: pipeline.path)
 
-        let records = try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv")
-        try records.write(CSVFormat.line(RecordSchema.fields(of: mapping.kind).map(\.name)))
-        let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")
-        try rejects.write(CSVFormat.line(RejectsFile.columns))
+        func openOutputs() throws -> (records: AtomicFile, rejects: AtomicFile) {
+            let records = try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv")
+            try records.write(CSVFormat.line(RecordSchema.fields(of: mapping.kind).map(\.name)))
+            let rejects = try AtomicFile(path: outputDirectory + "/rejects.csv")
+            try rejects.write(CSVFormat.line(RejectsFile.columns))
+            return (records, rejects)
+        }
+        var (records, rejects) = try openOutputs()
 
         let limits = pipeline.config.limits
-        var ids = DuplicateIDs(enabled: limits.checkDuplicateIDs, kind: mapping.kind)
+        let ids = DuplicateIDs(enabled: limits.checkDuplicateIDs, kind: mapping.kind)
         let (opened, file) = try ExportOpener.open(path: exportPath, display: fileName, maxInflatedBytes: limits.maxInflatedBytes)
         if opened.isGzip, !ExportOpener.hasGzipName(fileName) {
             summary.notes.append("\(fileName): gzip data under a name without .gz; read decompressed")
         }
-        // Records are mapped on every core and committed in input order on a thread of their own
-        // (OrderedMapping): the commit counts into `committed`, which this thread leaves alone
-        // until the mapping has finished or stopped.
-        var committed = IngestSummary(file: fileName, department: mapping.department, kind: mapping.kind, mapping: rule.mapping)
-        let progress = progress
-        let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate, identities: ids.enabled,
-                                     bytesRead: { file.offset }) { item, batch in
-            switch item {
-            case .accepted(let check, let line):
-                committed.read += 1
-                if committed.read % 8192 == 0 { progress?(committed.read, batch.bytesRead) }
-                switch ids.check(check?.identity, at: check?.position) {
-                case .first:
-                    committed.accepted += 1
-                    try batch.sink.withBytes { try records.write(bytes: UnsafeBufferPointer(rebasing: $0[line])) }
-                case .exactRepeat(let firstLine, let position):
-                    committed.duplicates += 1
-                    committed.notes.append("\(position): exact repeat of line \(firstLine), kept once")
-                case .conflict(let firstLine, let position, let id):
-                    committed.rejected += 1
-                    try rejects.write(RejectsFile.line(Rejection(position: position, field: "id", value: id,
-                                                                 reason: .conflictingDuplicate(otherLine: firstLine))))
-                }
-            case .rejected(let rejection), .undecodable(let rejection):
-                committed.read += 1
-                if committed.read % 8192 == 0 { progress?(committed.read, batch.bytesRead) }
-                committed.rejected += 1
-                try rejects.write(RejectsFile.line(rejection))
-            case .skipped(let position, let note):
-                committed.skipped += 1
-                committed.notes.append("\(position): \(note)")
+        let base = IngestSummary(file: fileName, department: mapping.department, kind: mapping.kind, mapping: rule.mapping)
+        let magic = try opened.peek(512)
+        // A large plain CSV file is read in pieces, one per core, when they join exactly.
+        var pieced: IngestSummary?
+        if PieceIngest.applies(to: mapping, isGzip: opened.isGzip, magic: magic, checksIDs: ids.enabled), !ZipReader.hasMagic(magic) {
+            let pieces = PieceIngest(path: exportPath, mapping: mapping, mapper: mapper, fileName: fileName, fileExportDate: fileDate,
+                                     maxRecordBytes: limits.maxRecordBytes, outputDirectory: outputDirectory, counts: base,
+                                     progress: progress)
+            pieced = try pieces.run(records: records, rejects: rejects, cores: cores, minBytes: minShardBytes)
+            if pieced == nil {
+                records.abandon(); rejects.abandon()
+                (records, rejects) = try openOutputs()
             }
         }
+        // Otherwise records are mapped on every core and committed in input order on a thread of
+        // their own (OrderedMapping): the committer, which this thread leaves alone until the
+        // mapping has finished or stopped, counts them.
+        let committer = IngestCommitter(counts: base, ids: ids, records: records, rejects: rejects, progress: progress)
+        let ordered = OrderedMapping(mapper: mapper, fileExportDate: fileDate, identities: ids.enabled,
+                                     bytesRead: { file.offset }) { item, batch in try committer.commit(item, batch) }
         // Whatever ends the run, nothing is committed after it.
         defer { ordered.stop() }
         let consume: ([DecodedItem]) throws -> Void = { try ordered.add($0) }
 
-        let magic = try opened.peek(512)
         func zip() throws -> ZipReader {
             try ZipReader(path: exportPath, file: fileName, maxMembers: limits.maxArchiveMembers, maxInflatedBytes: limits.maxInflatedBytes)
         }
-        if mapping.format == .xlsx {
+        if pieced != nil {
+            // Read already.
+        } else if mapping.format == .xlsx {
             guard ZipReader.hasMagic(magic) else {
                 // Excel saves password-protected workbooks, and old .xls ones, as OLE compound files.
                 if magic.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
@@ -222,21 +228,17 @@ public struct IngestRun {
         }
 
         try ordered.finish()
-        summary.read += committed.read
-        summary.accepted += committed.accepted
-        summary.rejected += committed.rejected
-        summary.skipped += committed.skipped
-        summary.duplicates += committed.duplicates
-        summary.notes += committed.notes
+        summary.addCounts(of: pieced ?? committer.counts)
+        let conflicts = committer.ids.conflicts
 
         // The first of each conflicting pair was written before its twin appeared: take it back out.
         var output = records
-        if !ids.conflicts.isEmpty {
+        if !conflicts.isEmpty {
             let kept = try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv")
             var header = true
             try CSVFile.forEachRow(path: try records.flushedTemporaryPath()) { fields, _ in
                 defer { header = false }
-                if !header, let conflict = ids.conflicts[DuplicateIDs.key(fields)] {
+                if !header, let conflict = conflicts[DuplicateIDs.key(fields)] {
                     summary.accepted -= 1
                     summary.rejected += 1
                     try rejects.write(RejectsFile.line(Rejection(position: conflict.first, field: "id", value: fields[0],

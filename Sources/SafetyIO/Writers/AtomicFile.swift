@@ -119,6 +119,17 @@ public final class AtomicFile {
         return true
     }
 
+    /// Appends what `other` (not committed) holds so far, copied by the kernel.
+    func append(contentsOf other: AtomicFile) throws {
+        let path = try other.flushedTemporaryPath()
+        let source = open(path, O_RDONLY | O_CLOEXEC)
+        guard source >= 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        defer { close(source) }
+        var info = stat()
+        guard fstat(source, &info) == 0 else { throw IngestFailure.unreadable(file: path, reason: String(cString: strerror(errno))) }
+        try copy(from: source, range: 0..<Int(info.st_size), sourcePath: path)
+    }
+
     public func flushedTemporaryPath() throws -> String {
         try flush()
         return temporaryPath
