@@ -129,8 +129,8 @@ struct PieceIngest: @unchecked Sendable {  // read only while the pieces are rea
                 }
                 starts.set(k, .success(line))
                 let decoder = job.template!.continuation(line: line, offset: job.range.lowerBound, rowsBefore: job.firstIndex)!
-                let own = (records: try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv.piece\(k)"),
-                           rejects: try AtomicFile(path: outputDirectory + "/rejects.csv.piece\(k)"))
+                let own = (records: try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv.piece\(k)", syncsWhileWriting: false),
+                           rejects: try AtomicFile(path: outputDirectory + "/rejects.csv.piece\(k)", syncsWhileWriting: false))
                 var piece = try read(try FileByteSource(path: path, range: job.range), decoder: decoder, opening: [],
                                      last: k == pieces.count - 1, records: own.records, rejects: own.rejects,
                                      progress: { sums.update(k, $0, $1) })
