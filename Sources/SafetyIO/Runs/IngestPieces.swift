@@ -76,10 +76,11 @@ struct PieceIngest: @unchecked Sendable {  // read only while the pieces are rea
     }
 
     /// Whether an export may be read in pieces: a plain file (not gzip, not an archive) of CSV
-    /// in UTF-8, its duplicate ids not checked (the check needs every record in order).
+    /// in UTF-8 (no UTF-16 byte-order mark), its duplicate ids not checked (the check needs every
+    /// record in order).
     static func applies(to mapping: DepartmentMapping, isGzip: Bool, magic: [UInt8], checksIDs: Bool) -> Bool {
-        mapping.format == .csv && mapping.members == nil && !isGzip && !checksIDs && TranscodingSource.isUTF8(mapping.encoding)
-            && !(magic.starts(with: [0xFF, 0xFE]) || magic.starts(with: [0xFE, 0xFF]))
+        mapping.format == .csv && mapping.members == nil && !isGzip && !ZipReader.hasMagic(magic) && !checksIDs
+            && TranscodingSource.isUTF8(mapping.encoding) && !(magic.starts(with: [0xFF, 0xFE]) || magic.starts(with: [0xFE, 0xFF]))
     }
 
     /// Reads the export in up to `cores` pieces into `records` and `rejects` (both holding their
@@ -101,41 +102,42 @@ struct PieceIngest: @unchecked Sendable {  // read only while the pieces are rea
                                             maxRecordBytes: maxRecordBytes, optionalKeys: mapper.optionalSourceKeys)
         var opening: [DecodedItem] = []
         while !firstDecoder.hasHeader, let chunk = try first.read() { opening += try firstDecoder.feed(chunk) }
-        var templates: [CSVRecordDecoder?] = [nil]
+        var jobs = [PieceJob.first(first, firstDecoder, opening: opening, files: (records, rejects))]
         for piece in pieces.dropFirst() {
+            // A later piece's core makes its decoder from this one (never fed), once it has
+            // counted the lines before its piece: the first decoder is being fed meanwhile.
             guard let template = firstDecoder.continuation(line: 1, offset: piece.range.lowerBound, rowsBefore: piece.firstIndex)
             else { return nil }
-            templates.append(template)
+            jobs.append(.later(template: template, range: piece.range, firstIndex: piece.firstIndex))
         }
 
-        let jobs = pieces.indices.map { k in
-            k == 0 ? PieceJob(source: first, decoder: firstDecoder, opening: opening, files: (records, rejects))
-                   : PieceJob(template: templates[k]!, range: pieces[k].range, firstIndex: pieces[k].firstIndex)
-        }
+        let work = jobs
+        // Each later piece's first line, as its core counted it (set before anything else can fail).
         let starts = ShardResults<Int>(count: pieces.count)
         let results = ShardResults<Piece>(count: pieces.count)
         let sums = ProgressSums(pieces: pieces.count, report: progress)
         DispatchQueue.concurrentPerform(iterations: pieces.count) { k in
-            let job = jobs[k]
             results.set(k, Result {
-                if k == 0 {
-                    starts.set(0, .success(1))
-                    return try read(job.source!, decoder: job.decoder!, opening: job.opening, last: false,
-                                    records: job.files!.records, rejects: job.files!.rejects, progress: { sums.update(0, $0, $1) })
+                switch work[k] {
+                case .first(let source, let decoder, let opening, let files):
+                    starts.set(k, .success(1))
+                    return try read(source, decoder: decoder, opening: opening, last: false,
+                                    records: files.records, rejects: files.rejects, progress: { sums.update(k, $0, $1) })
+                case .later(let template, let range, let firstIndex):
+                    let line: Int
+                    do { line = 1 + (try CSVRecordScanner.lineFeeds(in: path, before: range.lowerBound)) } catch {
+                        starts.set(k, .failure(error)); throw error
+                    }
+                    starts.set(k, .success(line))
+                    let decoder = template.continuation(line: line, offset: range.lowerBound, rowsBefore: firstIndex)!
+                    let own = (records: try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv.piece\(k)", syncsWhileWriting: false),
+                               rejects: try AtomicFile(path: outputDirectory + "/rejects.csv.piece\(k)", syncsWhileWriting: false))
+                    var piece = try read(try FileByteSource(path: path, range: range), decoder: decoder, opening: [],
+                                         last: k == pieces.count - 1, records: own.records, rejects: own.rejects,
+                                         progress: { sums.update(k, $0, $1) })
+                    piece.files = own
+                    return piece
                 }
-                let line: Int
-                do { line = 1 + (try CSVRecordScanner.lineFeeds(in: path, before: job.range.lowerBound)) } catch {
-                    starts.set(k, .failure(error)); throw error
-                }
-                starts.set(k, .success(line))
-                let decoder = job.template!.continuation(line: line, offset: job.range.lowerBound, rowsBefore: job.firstIndex)!
-                let own = (records: try AtomicFile(path: outputDirectory + "/\(mapping.kind.rawValue).csv.piece\(k)", syncsWhileWriting: false),
-                           rejects: try AtomicFile(path: outputDirectory + "/rejects.csv.piece\(k)", syncsWhileWriting: false))
-                var piece = try read(try FileByteSource(path: path, range: job.range), decoder: decoder, opening: [],
-                                     last: k == pieces.count - 1, records: own.records, rejects: own.rejects,
-                                     progress: { sums.update(k, $0, $1) })
-                piece.files = own
-                return piece
             })
         }
 
@@ -189,24 +191,11 @@ struct PieceIngest: @unchecked Sendable {  // read only while the pieces are rea
     }
 }
 
-/// What one core starts from: the first piece's reader, with the header read; or a later piece's
-/// range and a decoder to continue from (never fed: each core makes its own from it).
-private final class PieceJob: @unchecked Sendable {
-    var source: FileByteSource?
-    var decoder: CSVRecordDecoder?
-    var opening: [DecodedItem] = []
-    var files: (records: AtomicFile, rejects: AtomicFile)?
-    var template: CSVRecordDecoder?
-    var range: Range<Int> = 0..<0
-    var firstIndex = 0
-
-    init(source: FileByteSource, decoder: CSVRecordDecoder, opening: [DecodedItem], files: (AtomicFile, AtomicFile)) {
-        self.source = source; self.decoder = decoder; self.opening = opening; self.files = files
-    }
-
-    init(template: CSVRecordDecoder, range: Range<Int>, firstIndex: Int) {
-        self.template = template; self.range = range; self.firstIndex = firstIndex
-    }
+/// What one core starts from: the first piece's reader, with the header read, and the run's
+/// files; or a later piece's range and a decoder to continue from.
+private enum PieceJob: @unchecked Sendable {  // each core touches its own job only
+    case first(FileByteSource, CSVRecordDecoder, opening: [DecodedItem], files: (records: AtomicFile, rejects: AtomicFile))
+    case later(template: CSVRecordDecoder, range: Range<Int>, firstIndex: Int)
 }
 
 /// Records and bytes read by each piece, added up for the progress line.

@@ -135,7 +135,7 @@ public struct IngestRun {
         let magic = try opened.peek(512)
         // A large plain CSV file is read in pieces, one per core, when they join exactly.
         var pieced: IngestSummary?
-        if PieceIngest.applies(to: mapping, isGzip: opened.isGzip, magic: magic, checksIDs: ids.enabled), !ZipReader.hasMagic(magic) {
+        if PieceIngest.applies(to: mapping, isGzip: opened.isGzip, magic: magic, checksIDs: ids.enabled) {
             let pieces = PieceIngest(path: exportPath, mapping: mapping, mapper: mapper, fileName: fileName, fileExportDate: fileDate,
                                      maxRecordBytes: limits.maxRecordBytes, outputDirectory: outputDirectory, counts: base,
                                      progress: progress)
